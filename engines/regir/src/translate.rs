@@ -339,9 +339,14 @@ impl<'a> Translator<'a> {
                 }
             },
             _ => {
+                // Materialize on a copy of the stack state: after a
+                // conditional return (`br_if`, a `br_table` pad) the
+                // translation goes on with the entries as they were.
+                let saved = self.stack.clone();
                 for i in top..self.stack.len() {
                     self.materialize(i)?;
                 }
+                self.stack = saved;
                 let src = self.reg(top)?;
                 self.emit(Instr::CopySpan { dst: 0, src, n: n as u16 });
                 self.emit(Instr::Return);
