@@ -262,6 +262,15 @@ impl Store for WasmiStore {
         }
         let instance = wasmi::Instance::new(&mut *store, module, &externs).map_err(|e| match trap_of(&e) {
             Some(t) => Error::Trap(t),
+            // wasmi reports an active element segment that does not fit as
+            // an instantiation error; in Wasm 2.0 it is a trap.
+            None if matches!(
+                e.kind(),
+                wasmi::errors::ErrorKind::Instantiation(wasmi::errors::InstantiationError::ElementSegmentDoesNotFit { .. })
+            ) =>
+            {
+                Error::Trap(Trap::TableOutOfBounds)
+            }
             None => Error::Link(e.to_string()),
         })?;
         drop(store);

@@ -1,1 +1,73 @@
-fn main() {}
+//! `wasmlab`: the lab's command line. With no arguments it runs the lab's
+//! main job on built-in defaults (see `lab.rs`); subcommands run one part.
+
+mod cmd_aot;
+mod cmd_run;
+mod cmd_wast;
+mod lab;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "wasmlab", version, about = "Differential testing and benchmarking lab for WebAssembly engines")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the engines: names, versions, supported proposals.
+    Engines,
+    /// Run a module (.wasm, .wat or .cwasm) on one engine.
+    Run(cmd_run::RunArgs),
+    /// Run .wast spec scripts on one or more engines.
+    Wast(cmd_wast::WastArgs),
+    /// Precompile modules to .cwasm artifacts and inspect them.
+    #[command(subcommand)]
+    Aot(cmd_aot::AotCommand),
+    /// The lab's main job (what running with no arguments does).
+    Lab(lab::LabArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => lab::run(&lab::LabArgs::default()),
+        Some(Command::Lab(args)) => lab::run(&args),
+        Some(Command::Engines) => engines(),
+        Some(Command::Run(args)) => cmd_run::run(&args),
+        Some(Command::Wast(args)) => cmd_wast::run(&args),
+        Some(Command::Aot(cmd)) => cmd_aot::run(&cmd),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Errors the commands report: a message for the user, never a panic.
+pub type CliResult = Result<ExitCode, String>;
+
+fn engines() -> CliResult {
+    let config = wasmlab_contract::EngineConfig::default();
+    for info in wasmlab_registry::ENGINES {
+        match (info.create)(&config) {
+            Ok(e) => println!(
+                "{:<14} {:<8} {}\n{:<14} proposals: {}",
+                info.name,
+                e.version(),
+                info.description,
+                "",
+                e.features()
+            ),
+            Err(err) => println!("{:<14} unavailable: {err}", info.name),
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,133 @@
+//! `wasmlab run`: instantiate a module on one engine and call an export.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use wasmlab_contract::{EngineConfig, Error, ExternKind, Module, ModuleInterface, Val, ValType};
+
+use crate::CliResult;
+
+#[derive(Args)]
+pub struct RunArgs {
+    /// A .wasm, .wat or .cwasm file.
+    pub file: PathBuf,
+    /// Engine to run on (a .cwasm always runs on wasmtime-aot).
+    #[arg(long, short, default_value = "wasmtime")]
+    pub engine: String,
+    /// Export to call, followed by its arguments (integers, floats, `nan`,
+    /// `inf`, `-inf`; `0x...` for raw float bits).
+    #[arg(long, num_args = 1.., value_names = ["NAME", "ARGS"], allow_hyphen_values = true)]
+    pub invoke: Option<Vec<String>>,
+    /// Engine-side fuel limit per call.
+    #[arg(long)]
+    pub fuel: Option<u64>,
+}
+
+pub fn run(args: &RunArgs) -> CliResult {
+    let bytes = std::fs::read(&args.file).map_err(|e| format!("{}: {e}", args.file.display()))?;
+    let config = EngineConfig { fuel: args.fuel, ..EngineConfig::default() };
+    let is_cwasm = bytes.starts_with(b"WLABAOT") || args.file.extension().is_some_and(|x| x == "cwasm");
+    let (engine, module, wasm): (Box<dyn wasmlab_contract::Engine>, Box<dyn Module>, Vec<u8>) = if is_cwasm {
+        let aot = wasmlab_wasmtime::AotEngine::new(&config).map_err(|e| e.to_string())?;
+        let (module, outcome) = aot.load_artifact(&bytes).map_err(|e| format!("{}: {e}", args.file.display()))?;
+        if let wasmlab_wasmtime::aot::LoadOutcome::Fallback(why) = &outcome {
+            eprintln!("warning: artifact not usable here ({why}); recompiled from its embedded wasm");
+        }
+        let wasm = wasmlab_wasmtime::Artifact::decode(&bytes).map_err(|e| e.to_string())?.wasm;
+        (Box::new(aot), Box::new(module), wasm)
+    } else {
+        let wasm = if bytes.starts_with(b"\0asm") {
+            bytes
+        } else {
+            wat::parse_bytes(&bytes).map_err(|e| format!("{}: {e}", args.file.display()))?.into_owned()
+        };
+        let engine = wasmlab_registry::create(&args.engine, &config).map_err(|e| e.to_string())?;
+        let module = engine.compile(&wasm).map_err(|e| format!("{}: {e}", args.file.display()))?;
+        (engine, module, wasm)
+    };
+    let iface = ModuleInterface::parse(&wasm).map_err(|e| e.to_string())?;
+    let mut store = engine.new_store();
+    let mut instance = store.instantiate(module.as_ref(), &Default::default()).map_err(|e| e.to_string())?;
+    let Some(invoke) = &args.invoke else {
+        println!("instantiated on {}; exports:", engine.name());
+        for e in &iface.exports {
+            println!("  {} : {}", e.name, e.kind);
+        }
+        return Ok(ExitCode::SUCCESS);
+    };
+    let (name, raw) = invoke.split_first().ok_or("--invoke needs an export name")?;
+    let ty = match iface.export(name).map(|e| &e.kind) {
+        Some(ExternKind::Func(ty)) => ty.clone(),
+        Some(other) => return Err(format!("export '{name}' is a {other}, not a function")),
+        None => {
+            let names: Vec<_> = iface.functions().map(|(n, _)| n).collect();
+            return Err(format!("no exported function '{name}'; exported functions: {}", names.join(", ")));
+        }
+    };
+    if raw.len() != ty.params.len() {
+        return Err(format!("'{name}' takes {} argument(s) {ty}, given {}", ty.params.len(), raw.len()));
+    }
+    let vals = raw.iter().zip(&ty.params).map(|(s, t)| parse_arg(s, *t)).collect::<Result<Vec<_>, _>>()?;
+    match instance.call(name, &vals) {
+        Ok(results) => {
+            for r in results {
+                println!("{r}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(Error::Trap(t)) => {
+            println!("trap: {t}");
+            Ok(ExitCode::from(1))
+        }
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Parses a command-line argument as a value of type `ty`.
+pub fn parse_arg(s: &str, ty: ValType) -> Result<Val, String> {
+    let bad = || format!("'{s}' is not a valid {ty}");
+    let int = |s: &str| -> Option<i128> {
+        let (neg, digits) = s.strip_prefix('-').map_or((false, s), |d| (true, d));
+        let v = match digits.strip_prefix("0x") {
+            Some(h) => i128::from_str_radix(h, 16).ok()?,
+            None => digits.parse::<i128>().ok()?,
+        };
+        Some(if neg { -v } else { v })
+    };
+    Ok(match ty {
+        ValType::I32 => Val::I32(int(s).filter(|v| *v >= i32::MIN as i128 && *v <= u32::MAX as i128).ok_or_else(bad)? as i32),
+        ValType::I64 => Val::I64(int(s).filter(|v| *v >= i64::MIN as i128 && *v <= u64::MAX as i128).ok_or_else(bad)? as i64),
+        ValType::F32 => Val::F32(match s.strip_prefix("0x") {
+            Some(h) => u32::from_str_radix(h, 16).map_err(|_| bad())?,
+            None => s.parse::<f32>().map_err(|_| bad())?.to_bits(),
+        }),
+        ValType::F64 => Val::F64(match s.strip_prefix("0x") {
+            Some(h) => u64::from_str_radix(h, 16).map_err(|_| bad())?,
+            None => s.parse::<f64>().map_err(|_| bad())?.to_bits(),
+        }),
+        ValType::V128 => Val::V128(s.strip_prefix("0x").and_then(|h| u128::from_str_radix(h, 16).ok()).ok_or_else(bad)?),
+        ValType::FuncRef if s == "null" => Val::FuncRef(None),
+        ValType::ExternRef if s == "null" => Val::ExternRef(None),
+        ValType::ExternRef => Val::ExternRef(Some(s.parse().map_err(|_| bad())?)),
+        ValType::FuncRef => return Err(bad()),
+    })
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_typed_arguments() {
+        assert_eq!(parse_arg("-5", ValType::I32), Ok(Val::I32(-5)));
+        assert_eq!(parse_arg("4294967295", ValType::I32), Ok(Val::I32(-1)));
+        assert_eq!(parse_arg("0x10", ValType::I64), Ok(Val::I64(16)));
+        assert_eq!(parse_arg("1.5", ValType::F32), Ok(Val::F32(1.5f32.to_bits())));
+        assert_eq!(parse_arg("-inf", ValType::F64), Ok(Val::F64(f64::NEG_INFINITY.to_bits())));
+        assert_eq!(parse_arg("0x7fc00001", ValType::F32), Ok(Val::F32(0x7fc0_0001)));
+        assert!(parse_arg("4294967296", ValType::I32).is_err());
+        assert!(parse_arg("abc", ValType::F64).unwrap_err().contains("not a valid f64"));
+    }
+}
