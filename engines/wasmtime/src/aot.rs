@@ -403,17 +403,24 @@ impl AotEngine {
         }
         let module = compile_module(&self.engine, self.features, wasm)?;
         self.compiled.fetch_add(1, Ordering::Relaxed);
+        let code = module.module.serialize().map_err(|e| Error::Internal(format!("serialize: {e:#}")))?;
         // A cache that cannot be written only costs speed, never correctness.
-        let _ = self.store_artifact(&path, wasm, &module);
-        Ok((module, LoadOutcome::Compiled))
+        let _ = self.write_artifact(&path, &Artifact::encode(&self.key, wasm, &code));
+        // What runs is always what was deserialized from the artifact's
+        // code, so every run of this engine exercises the AOT load path.
+        Ok((self.deserialize(&code)?, LoadOutcome::Compiled))
     }
 
     fn store_artifact(&self, path: &Path, wasm: &[u8], module: &WtModule) -> std::io::Result<()> {
         let code = module.module.serialize().map_err(std::io::Error::other)?;
+        self.write_artifact(path, &Artifact::encode(&self.key, wasm, &code))
+    }
+
+    fn write_artifact(&self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         std::fs::create_dir_all(&self.cache_dir)?;
         // Write then rename, so a concurrent reader never sees half a file.
-        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-        std::fs::write(&tmp, Artifact::encode(&self.key, wasm, &code))?;
+        let tmp = path.with_extension(format!("tmp{}-{:?}", std::process::id(), std::thread::current().id()));
+        std::fs::write(&tmp, bytes)?;
         std::fs::rename(&tmp, path)
     }
 }
