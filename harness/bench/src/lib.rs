@@ -1,8 +1,32 @@
 //! Benchmarks, reports and regression gates for the lab's engines.
+//!
+//! - [`corpus`]: the benchmark programs (`corpora/bench`), each self-checking.
+//! - [`measure`]: `wasmlab bench`, every engine on every program, interleaved.
+//! - [`results`]: the results file everything else reads.
+//! - [`targets`]: the seeds' acceptance targets, judged from a results file.
+//! - [`report`]: `wasmlab report`, charts (SVG and PNG) and an offline dashboard.
+//! - [`gate`]: `wasmlab gate`, baseline vs current, non-zero exit on regression.
+//!
+//! The `wasmlab` binary exposes the commands through the `*Args` structs and
+//! `run_*` functions below; the lab's main job calls [`bench`] and [`report()`]
+//! directly.
 
 pub mod corpus;
+pub mod gate;
+pub mod measure;
+pub mod report;
+pub mod results;
+pub mod targets;
+mod charts;
 
 use std::fmt;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+pub use gate::{GateOutcome, gate};
+pub use measure::{BenchOptions, CHILD_SUBCOMMAND, bench};
+pub use report::report;
+pub use results::Results;
 
 /// What went wrong in a benchmark, report or gate: a message for a person.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,3 +45,113 @@ impl fmt::Display for BenchError {
 }
 
 impl std::error::Error for BenchError {}
+
+fn split_list(list: &Option<String>) -> Vec<String> {
+    list.as_deref()
+        .map(|l| l.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect())
+        .unwrap_or_default()
+}
+
+/// `wasmlab bench`: measure engines on the benchmark corpus.
+#[derive(clap::Args, Debug, Clone)]
+pub struct BenchArgs {
+    /// Engines, comma-separated (default: every engine).
+    #[arg(long)]
+    pub engines: Option<String>,
+    /// Programs, comma-separated (default: the whole corpus).
+    #[arg(long)]
+    pub programs: Option<String>,
+    /// Small workloads and few samples: a smoke run in about a minute.
+    #[arg(long)]
+    pub quick: bool,
+    /// Where to write the results (JSON).
+    #[arg(long, default_value = "results.json")]
+    pub out: PathBuf,
+    /// The benchmark corpus (default: corpora/bench of this checkout).
+    #[arg(long)]
+    pub corpus: Option<PathBuf>,
+    /// Skip the peak-memory child processes.
+    #[arg(long)]
+    pub no_memory: bool,
+}
+
+/// `wasmlab report`: charts and a dashboard from results files.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ReportArgs {
+    /// Results files; the last is the one shown in detail, all of them
+    /// (in the order given) make the history.
+    #[arg(required = true)]
+    pub results: Vec<PathBuf>,
+    /// Output directory (index.html, SVG and PNG charts).
+    #[arg(long, default_value = "reports/latest")]
+    pub out: PathBuf,
+}
+
+/// `wasmlab gate`: fail when the current results regressed from a baseline.
+#[derive(clap::Args, Debug, Clone)]
+pub struct GateArgs {
+    /// The baseline results file.
+    #[arg(long)]
+    pub baseline: PathBuf,
+    /// The results file to judge.
+    #[arg(long)]
+    pub current: PathBuf,
+    /// Noise threshold for time ratios, in percent.
+    #[arg(long, default_value_t = gate::DEFAULT_THRESHOLD_PCT)]
+    pub threshold: f64,
+}
+
+/// `wasmlab bench-child` (hidden): one engine, one program, one run, in a
+/// process of its own; prints its peak RSS as one JSON line.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ChildArgs {
+    #[arg(long)]
+    pub engine: String,
+    #[arg(long)]
+    pub program: String,
+    #[arg(long)]
+    pub arg: i32,
+    #[arg(long)]
+    pub corpus: Option<PathBuf>,
+    /// Artifact cache of the parent run (wasmtime-aot loads from it).
+    #[arg(long)]
+    pub cache_dir: Option<PathBuf>,
+}
+
+pub fn run_bench(args: &BenchArgs) -> Result<ExitCode, BenchError> {
+    let options = BenchOptions {
+        engines: split_list(&args.engines),
+        programs: split_list(&args.programs),
+        quick: args.quick,
+        corpus: args.corpus.clone(),
+        memory: !args.no_memory,
+        progress: true,
+    };
+    let results = bench(&options)?;
+    results.save(&args.out)?;
+    print!("{}", report::text_summary(&results));
+    println!("results: {}", args.out.display());
+    let bad = results.runs.iter().filter(|r| r.status != results::Status::Ok && r.status != results::Status::Unsupported).count();
+    Ok(if bad == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+pub fn run_report(args: &ReportArgs) -> Result<ExitCode, BenchError> {
+    let all = args.results.iter().map(|p| Results::load(p)).collect::<Result<Vec<_>, _>>()?;
+    let index = report(&all, &args.out)?;
+    println!("dashboard: {}", index.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn run_gate(args: &GateArgs) -> Result<ExitCode, BenchError> {
+    let baseline = Results::load(&args.baseline)?;
+    let current = Results::load(&args.current)?;
+    let outcome = gate(&baseline, &current, args.threshold);
+    print!("{}", outcome.table());
+    Ok(if outcome.passed() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+pub fn run_child(args: &ChildArgs) -> Result<ExitCode, BenchError> {
+    let report = measure::child(&args.engine, &args.program, args.arg, args.corpus.as_deref(), args.cache_dir.as_deref())?;
+    println!("{}", serde_json::to_string(&report).map_err(|e| BenchError::new(e.to_string()))?);
+    Ok(ExitCode::SUCCESS)
+}

@@ -30,6 +30,15 @@ enum Command {
     Aot(cmd_aot::AotCommand),
     /// The lab's main job (what running with no arguments does).
     Lab(lab::LabArgs),
+    /// Benchmark engines on the corpus (corpora/bench); writes a results file.
+    Bench(wasmlab_bench::BenchArgs),
+    /// Charts and an offline dashboard (index.html) from results files.
+    Report(wasmlab_bench::ReportArgs),
+    /// Compare results with a baseline; exit 1 on regression.
+    Gate(wasmlab_bench::GateArgs),
+    /// One engine on one program in a process of its own (peak memory).
+    #[command(name = "bench-child", hide = true)]
+    BenchChild(wasmlab_bench::ChildArgs),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +50,10 @@ fn main() -> ExitCode {
         Some(Command::Run(args)) => cmd_run::run(&args),
         Some(Command::Wast(args)) => cmd_wast::run(&args),
         Some(Command::Aot(cmd)) => cmd_aot::run(&cmd),
+        Some(Command::Bench(args)) => wasmlab_bench::run_bench(&args).map_err(|e| e.to_string()),
+        Some(Command::Report(args)) => wasmlab_bench::run_report(&args).map_err(|e| e.to_string()),
+        Some(Command::Gate(args)) => wasmlab_bench::run_gate(&args).map_err(|e| e.to_string()),
+        Some(Command::BenchChild(args)) => wasmlab_bench::run_child(&args).map_err(|e| e.to_string()),
     };
     match result {
         Ok(code) => code,

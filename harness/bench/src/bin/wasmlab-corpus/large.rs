@@ -6,7 +6,8 @@
 //! Every function has type `(i64) -> i64`; `run(n)` threads an accumulator
 //! through all of them `n` times. Nothing can trap (divisors are forced odd,
 //! float-to-int conversions saturate) and no float can become NaN (values
-//! stay finite), so every engine must agree on the checksum.
+//! stay finite), so every engine must agree on the checksum; `run` clears
+//! the memory first, so every call agrees with the last.
 
 use std::fmt::Write;
 
@@ -52,6 +53,9 @@ pub fn wat() -> String {
     }
     out.push_str("  (func (export \"run\") (param $n i32) (result i64)\n");
     out.push_str("    (local $r i32) (local $acc i64)\n");
+    // The functions read memory they wrote: start from zeros so every call
+    // of `run` computes the same checksum.
+    out.push_str("    (memory.fill (i32.const 0) (i32.const 0) (i32.const 65536))\n");
     out.push_str("    (block $done (loop $round\n");
     out.push_str("      (br_if $done (i32.ge_u (local.get $r) (local.get $n)))\n");
     out.push_str("      (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u (local.get $r))))\n");

@@ -81,6 +81,16 @@ fn build(dir: Option<&Path>, checksums: bool) -> Result<(), String> {
                     return Err(format!("{} on {}: run returned {out:?}, not one i64", program.name, engine.name()));
                 };
                 println!("{:12} run({arg:>8}) on {:9} = {sum:>20}  {ms:9.2} ms", program.name, engine.name());
+                // The harness calls `run` many times on one instance: a
+                // program must leave nothing behind that changes the result.
+                let again = instance.call(corpus::ENTRY, &[Val::I32(arg)]);
+                if again.as_deref() != Ok(out.as_slice()) {
+                    return Err(format!(
+                        "{}: a second run({arg}) on {} gives {again:?}, the first gave {out:?}: the program must reset its state",
+                        program.name,
+                        engine.name()
+                    ));
+                }
                 match &seen {
                     Some((other, s)) if s != sum => {
                         return Err(format!(

@@ -1,0 +1,469 @@
+//! The benchmark run: every selected engine on every selected program,
+//! interleaved so that machine noise hits all engines alike.
+//!
+//! Per program and engine it measures: a cold compile (once, excluded from
+//! the samples: it fills caches, notably wasmtime-aot's artifact cache),
+//! the startup phases on their own (compile, instantiate, first call),
+//! the latency distribution of `run(arg)` on a warm instance, generated
+//! code bytes, and peak RSS in a child process. Every call's checksum is
+//! checked against the manifest; a wrong one voids the engine's timings.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use wasmlab_contract::{Engine, EngineConfig, Error, Instance, Val};
+
+use crate::BenchError;
+use crate::corpus::{self, Corpus, Program};
+use crate::results::{self, Dist, EngineInfo, MemoryUse, ProgramInfo, Results, Run, Startup, Status};
+
+/// The hidden `wasmlab` subcommand that measures one engine on one program
+/// in a process of its own (see [`crate::run_child`]).
+pub const CHILD_SUBCOMMAND: &str = "bench-child";
+
+/// What to measure and how hard.
+#[derive(Clone, Debug)]
+pub struct BenchOptions {
+    /// Engine names; empty = every registered engine.
+    pub engines: Vec<String>,
+    /// Program names; empty = the whole corpus.
+    pub programs: Vec<String>,
+    /// Quick arguments and fewer samples (CI, the lab's main job).
+    pub quick: bool,
+    /// The corpus directory; `None` = find `corpora/bench`.
+    pub corpus: Option<PathBuf>,
+    /// Measure peak RSS by re-running the current executable as
+    /// `wasmlab bench-child ...`: only when this process is `wasmlab`.
+    pub memory: bool,
+    /// Show a progress bar on the terminal.
+    pub progress: bool,
+}
+
+impl Default for BenchOptions {
+    fn default() -> Self {
+        BenchOptions { engines: Vec::new(), programs: Vec::new(), quick: false, corpus: None, memory: false, progress: false }
+    }
+}
+
+/// Sample counts and time budgets of a mode.
+struct Plan {
+    startup_samples: usize,
+    min_exec: usize,
+    max_exec: usize,
+    /// Execution time per engine and program after which an engine that has
+    /// `min_exec` samples stops.
+    exec_budget: Duration,
+}
+
+impl Plan {
+    fn for_mode(quick: bool) -> Plan {
+        if quick {
+            Plan { startup_samples: 3, min_exec: 5, max_exec: 40, exec_budget: Duration::from_millis(250) }
+        } else {
+            Plan { startup_samples: 10, min_exec: 10, max_exec: 200, exec_budget: Duration::from_secs(2) }
+        }
+    }
+}
+
+/// One engine's state while a program is being measured.
+struct Slot {
+    name: String,
+    engine: Option<Box<dyn Engine>>,
+    /// Why the engine could not be created.
+    create_error: Option<String>,
+    run: Run,
+    compile: Vec<f64>,
+    instantiate: Vec<f64>,
+    first_call: Vec<f64>,
+    total: Vec<f64>,
+    exec: Vec<f64>,
+    spent: Duration,
+    instance: Option<Box<dyn Instance>>,
+}
+
+impl Slot {
+    fn failed(&self) -> bool {
+        self.run.status != Status::Ok
+    }
+
+    fn fail(&mut self, status: Status, message: String) {
+        if !self.failed() {
+            self.run.status = status;
+            self.run.error = Some(message);
+        }
+        self.instance = None;
+    }
+
+    fn reset(&mut self, program: &str) {
+        self.run = blank_run(&self.name, program);
+        self.compile.clear();
+        self.instantiate.clear();
+        self.first_call.clear();
+        self.total.clear();
+        self.exec.clear();
+        self.spent = Duration::ZERO;
+        self.instance = None;
+        if let Some(e) = &self.create_error {
+            self.run.status = Status::Error;
+            self.run.error = Some(format!("engine unavailable: {e}"));
+        }
+    }
+}
+
+fn blank_run(engine: &str, program: &str) -> Run {
+    Run {
+        engine: engine.to_string(),
+        program: program.to_string(),
+        status: Status::Ok,
+        error: None,
+        checksum: None,
+        cold_compile_ms: None,
+        startup: None,
+        exec: None,
+        code_bytes: None,
+        memory: None,
+        ratios: Default::default(),
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// Runs `f`, turning a panic inside an engine into an internal error so one
+/// broken engine cannot stop the benchmark.
+fn guarded<T>(f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|p| {
+        let msg = p
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "panic".into());
+        Err(Error::Internal(format!("engine panicked: {msg}")))
+    })
+}
+
+fn status_of(e: &Error) -> Status {
+    if matches!(e, Error::Unsupported(_)) { Status::Unsupported } else { Status::Error }
+}
+
+/// The i64 a call of `run` returned.
+fn checksum_of(out: Result<Vec<Val>, Error>) -> Result<i64, (Status, String)> {
+    match out {
+        Ok(v) => match v.as_slice() {
+            [Val::I64(x)] => Ok(*x),
+            other => Err((Status::Error, format!("`run` returned {other:?}, not one i64"))),
+        },
+        Err(e) => Err((status_of(&e), format!("run: {e}"))),
+    }
+}
+
+/// Measures the selected engines on the selected programs.
+pub fn bench(options: &BenchOptions) -> Result<Results, BenchError> {
+    let dir = corpus::locate(options.corpus.as_deref())?;
+    let corpus = Corpus::load(&dir, &options.programs)?;
+    let names: Vec<String> = if options.engines.is_empty() {
+        wasmlab_registry::names().into_iter().map(String::from).collect()
+    } else {
+        let list = options.engines.join(",");
+        wasmlab_registry::parse_list(&list)
+            .map_err(|e| BenchError::new(e.to_string()))?
+            .into_iter()
+            .map(String::from)
+            .collect()
+    };
+    // A fresh artifact cache, so wasmtime-aot's first compile is a real
+    // (cold) AOT compile and later ones are cache hits.
+    let cache = tempfile::tempdir().map_err(|e| BenchError::new(format!("cannot create a cache directory: {e}")))?;
+    let config = EngineConfig { cache_dir: Some(cache.path().to_path_buf()), ..EngineConfig::default() };
+    let mut slots: Vec<Slot> = names
+        .iter()
+        .map(|name| {
+            let (engine, create_error) = match guarded(|| wasmlab_registry::create(name, &config)) {
+                Ok(e) => (Some(e), None),
+                Err(e) => (None, Some(e.to_string())),
+            };
+            Slot {
+                name: name.clone(),
+                engine,
+                create_error,
+                run: blank_run(name, ""),
+                compile: Vec::new(),
+                instantiate: Vec::new(),
+                first_call: Vec::new(),
+                total: Vec::new(),
+                exec: Vec::new(),
+                spent: Duration::ZERO,
+                instance: None,
+            }
+        })
+        .collect();
+
+    let mut results = Results {
+        schema: results::SCHEMA,
+        created: results::now_rfc3339(),
+        git_commit: results::git_commit(&dir),
+        machine: results::this_machine(),
+        quick: options.quick,
+        engines: slots
+            .iter()
+            .map(|s| EngineInfo {
+                name: s.name.clone(),
+                version: match (&s.engine, &s.create_error) {
+                    (Some(e), _) => e.version(),
+                    (None, err) => format!("unavailable: {}", err.as_deref().unwrap_or("?")),
+                },
+            })
+            .collect(),
+        programs: corpus
+            .programs
+            .iter()
+            .map(|(p, wasm)| {
+                let (arg, expected) = p.workload(options.quick);
+                ProgramInfo { name: p.name.clone(), kind: p.kind.clone(), arg, expected, wasm_bytes: wasm.len() as u64 }
+            })
+            .collect(),
+        runs: Vec::new(),
+        spec: None,
+        diff: None,
+    };
+
+    let plan = Plan::for_mode(options.quick);
+    let steps = (corpus.programs.len() * slots.len() * if options.memory { 4 } else { 3 }) as u64;
+    let bar = if options.progress { ProgressBar::new(steps) } else { ProgressBar::hidden() };
+    bar.set_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} {msg}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    let child_exe = if options.memory {
+        Some(std::env::current_exe().map_err(|e| BenchError::new(format!("cannot find the wasmlab executable: {e}")))?)
+    } else {
+        None
+    };
+    for (program, wasm) in &corpus.programs {
+        for slot in slots.iter_mut() {
+            slot.reset(&program.name);
+        }
+        measure_program(program, wasm, options.quick, &plan, &mut slots, &bar);
+        if let Some(exe) = &child_exe {
+            for slot in slots.iter_mut() {
+                bar.set_message(format!("{} / {}: peak memory", program.name, slot.name));
+                if slot.engine.is_some() && !slot.failed() {
+                    let (arg, _) = program.workload(options.quick);
+                    match measure_child(exe, &slot.name, &program.name, arg, &dir, cache.path()) {
+                        Ok(m) => slot.run.memory = Some(m),
+                        // A failed child is a fact about the engine, but its
+                        // timings stand: note it, keep the status.
+                        Err(e) => slot.run.error = Some(format!("peak memory: {e}")),
+                    }
+                }
+                bar.inc(1);
+            }
+        }
+        for slot in slots.iter_mut() {
+            let mut run = std::mem::replace(&mut slot.run, blank_run(&slot.name, ""));
+            if run.status == Status::Ok {
+                run.startup = summarize_startup(slot);
+                run.exec = Dist::of(&slot.exec);
+            }
+            results.runs.push(run);
+        }
+    }
+    bar.finish_and_clear();
+    results.compute_ratios();
+    Ok(results)
+}
+
+fn measure_program(program: &Program, wasm: &[u8], quick: bool, plan: &Plan, slots: &mut [Slot], bar: &ProgressBar) {
+    let (arg, expected) = program.workload(quick);
+    let n = slots.len();
+
+    // 1. Cold compile, once per engine: fills caches; not a startup sample.
+    for slot in slots.iter_mut() {
+        bar.set_message(format!("{} / {}: compile", program.name, slot.name));
+        if let (false, Some(engine)) = (slot.failed(), slot.engine.as_deref()) {
+            let start = Instant::now();
+            match guarded(|| engine.compile(wasm)) {
+                Ok(module) => {
+                    slot.run.cold_compile_ms = Some(ms(start.elapsed()));
+                    slot.run.code_bytes = module.code_bytes().map(|b| b as u64);
+                }
+                Err(e) => slot.fail(status_of(&e), format!("compile: {e}")),
+            }
+        }
+    }
+
+    // 2. Startup samples, engines in rotating order.
+    for sample in 0..plan.startup_samples {
+        for k in 0..n {
+            let slot = &mut slots[(sample + k) % n];
+            let Some(engine) = slot.engine.as_deref().filter(|_| !slot.failed()) else { continue };
+            let outcome = guarded(|| {
+                let t0 = Instant::now();
+                let module = engine.compile(wasm)?;
+                let t1 = Instant::now();
+                let mut store = engine.new_store();
+                let mut instance = store.instantiate(module.as_ref(), &Default::default())?;
+                let t2 = Instant::now();
+                let out = instance.call(corpus::ENTRY, &[Val::I32(0)]);
+                let t3 = Instant::now();
+                Ok((t1 - t0, t2 - t1, t3 - t2, out))
+            });
+            match outcome {
+                Ok((c, i, f, out)) => match checksum_of(out) {
+                    Ok(_) => {
+                        slot.compile.push(ms(c));
+                        slot.instantiate.push(ms(i));
+                        slot.first_call.push(ms(f));
+                        slot.total.push(ms(c + i + f));
+                    }
+                    Err((status, msg)) => slot.fail(status, format!("first call {msg}")),
+                },
+                Err(e) => slot.fail(status_of(&e), format!("startup: {e}")),
+            }
+        }
+    }
+    bar.inc(n as u64);
+
+    // 3. Execution: a warm instance per engine, one call per engine per round.
+    for slot in slots.iter_mut() {
+        bar.set_message(format!("{} / {}: warm-up", program.name, slot.name));
+        let Some(engine) = slot.engine.as_deref().filter(|_| !slot.failed()) else { continue };
+        let made = guarded(|| {
+            let module = engine.compile(wasm)?;
+            let mut store = engine.new_store();
+            let instance = store.instantiate(module.as_ref(), &Default::default())?;
+            Ok(instance)
+        });
+        match made {
+            Ok(mut instance) => {
+                // The warm-up call is verified but not timed.
+                let out = guarded(|| instance.call(corpus::ENTRY, &[Val::I32(arg)]));
+                match verify(checksum_of(out), expected) {
+                    Ok(sum) => {
+                        slot.run.checksum = Some(sum);
+                        slot.instance = Some(instance);
+                    }
+                    Err((status, msg, sum)) => {
+                        slot.run.checksum = sum;
+                        slot.fail(status, msg);
+                    }
+                }
+            }
+            Err(e) => slot.fail(status_of(&e), format!("instantiate: {e}")),
+        }
+    }
+    bar.set_message(format!("{}: execution", program.name));
+    let mut round = 0;
+    while slots.iter().any(|s| s.instance.is_some()) {
+        for k in 0..n {
+            let slot = &mut slots[(round + k) % n];
+            let Some(instance) = slot.instance.as_mut() else { continue };
+            let start = Instant::now();
+            let out = guarded(|| instance.call(corpus::ENTRY, &[Val::I32(arg)]));
+            let took = start.elapsed();
+            match verify(checksum_of(out), expected) {
+                Ok(_) => {
+                    slot.exec.push(ms(took));
+                    slot.spent += took;
+                    let enough = slot.exec.len() >= plan.max_exec
+                        || (slot.exec.len() >= plan.min_exec && slot.spent >= plan.exec_budget);
+                    if enough {
+                        slot.instance = None;
+                    }
+                }
+                Err((status, msg, sum)) => {
+                    slot.run.checksum = sum;
+                    slot.fail(status, msg);
+                }
+            }
+        }
+        round += 1;
+    }
+    bar.inc(2 * n as u64);
+}
+
+/// Checks a checksum against the manifest; on failure gives the status,
+/// a message, and the wrong value if there was one.
+fn verify(got: Result<i64, (Status, String)>, expected: Option<i64>) -> Result<i64, (Status, String, Option<i64>)> {
+    match (got, expected) {
+        (Ok(sum), Some(want)) if sum != want => {
+            Err((Status::ChecksumMismatch, format!("checksum {sum}, expected {want}"), Some(sum)))
+        }
+        (Ok(sum), _) => Ok(sum),
+        (Err((status, msg)), _) => Err((status, msg, None)),
+    }
+}
+
+fn summarize_startup(slot: &Slot) -> Option<Startup> {
+    Some(Startup {
+        compile_ms: Dist::of(&slot.compile)?,
+        instantiate_ms: Dist::of(&slot.instantiate)?,
+        first_call_ms: Dist::of(&slot.first_call)?,
+        total_ms: Dist::of(&slot.total)?,
+    })
+}
+
+/// Runs `exe bench-child` for one engine and program and reads its report.
+fn measure_child(exe: &Path, engine: &str, program: &str, arg: i32, corpus: &Path, cache: &Path) -> Result<MemoryUse, String> {
+    let out = Command::new(exe)
+        .arg(CHILD_SUBCOMMAND)
+        .args(["--engine", engine, "--program", program, "--arg", &arg.to_string()])
+        .arg("--corpus")
+        .arg(corpus)
+        .arg("--cache-dir")
+        .arg(cache)
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", exe.display()))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        return Err(format!("child exited with {}: {}", out.status, stderr.trim()));
+    }
+    let report: ChildReport =
+        serde_json::from_str(stdout.trim()).map_err(|e| format!("unreadable child report `{}`: {e}", stdout.trim()))?;
+    Ok(MemoryUse { peak_rss_bytes: report.peak_rss_bytes, base_rss_bytes: report.base_rss_bytes })
+}
+
+/// What `wasmlab bench-child` prints: one JSON line.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct ChildReport {
+    pub peak_rss_bytes: u64,
+    pub base_rss_bytes: u64,
+    pub checksum: i64,
+}
+
+/// Peak resident set size of this process so far (`VmHWM`).
+pub fn peak_rss_bytes() -> Result<u64, String> {
+    let status = std::fs::read_to_string("/proc/self/status")
+        .map_err(|e| format!("peak RSS needs /proc/self/status (Linux): {e}"))?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).ok_or("no VmHWM in /proc/self/status")?;
+    let kb: u64 = line
+        .trim_start_matches("VmHWM:")
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .map_err(|e| format!("bad VmHWM line `{line}`: {e}"))?;
+    Ok(kb * 1024)
+}
+
+/// The child's work: one engine, one program, one `run(arg)`; returns the report.
+pub fn child(engine: &str, program: &str, arg: i32, corpus_dir: Option<&Path>, cache_dir: Option<&Path>) -> Result<ChildReport, BenchError> {
+    let dir = corpus::locate(corpus_dir)?;
+    let corpus = Corpus::load(&dir, &[program.to_string()])?;
+    let (_, wasm) = &corpus.programs[0];
+    let base = peak_rss_bytes().map_err(BenchError::new)?;
+    let config = EngineConfig { cache_dir: cache_dir.map(Path::to_path_buf), ..EngineConfig::default() };
+    let err = |e: Error| BenchError::new(format!("{engine} on {program}: {e}"));
+    let engine_box = wasmlab_registry::create(engine, &config).map_err(err)?;
+    let mut instance = engine_box.instantiate_fresh(wasm).map_err(err)?;
+    let checksum = checksum_of(instance.call(corpus::ENTRY, &[Val::I32(arg)]))
+        .map_err(|(_, m)| BenchError::new(format!("{engine} on {program}: {m}")))?;
+    let peak = peak_rss_bytes().map_err(BenchError::new)?;
+    Ok(ChildReport { peak_rss_bytes: peak, base_rss_bytes: base, checksum })
+}

@@ -1,0 +1,368 @@
+//! The results file: everything one `wasmlab bench` run measured, as JSON.
+//!
+//! Reports and gates read only this file, so it carries its own context
+//! (machine, commit, mode, the corpus workloads) and the ratios against
+//! the reference engines computed from the same run. The lab's main job may
+//! add the spec-suite and differential-campaign summaries ([`Results::spec`],
+//! [`Results::diff`]); reports show them and gates compare them.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::BenchError;
+
+/// Version of the file format; bumped when a reader would misread an old file.
+pub const SCHEMA: u32 = 1;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Results {
+    pub schema: u32,
+    /// When the run started, RFC 3339 (UTC).
+    pub created: String,
+    /// `git rev-parse HEAD` of the checkout that ran, when there is one.
+    #[serde(default)]
+    pub git_commit: Option<String>,
+    pub machine: Machine,
+    /// A `--quick` run (quick arguments, fewer samples).
+    pub quick: bool,
+    pub engines: Vec<EngineInfo>,
+    pub programs: Vec<ProgramInfo>,
+    /// One per engine and program.
+    pub runs: Vec<Run>,
+    /// Spec-suite counts per engine, when the run included the suite.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spec: Option<BTreeMap<String, SpecCounts>>,
+    /// Summary of a differential campaign, when the run included one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diff: Option<DiffSummary>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Machine {
+    /// CPU model name.
+    pub cpu: String,
+    /// Logical cores available to the process.
+    pub cores: usize,
+    /// Operating system and kernel release.
+    pub os: String,
+    pub arch: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EngineInfo {
+    pub name: String,
+    /// Version, or the reason the engine could not be created.
+    pub version: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ProgramInfo {
+    pub name: String,
+    pub kind: String,
+    /// Argument of `run` in this run.
+    pub arg: i32,
+    /// The checksum every engine must produce, from the manifest.
+    pub expected: Option<i64>,
+    /// Size of the `.wasm` file.
+    pub wasm_bytes: u64,
+}
+
+/// The outcome of one engine on one program.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Ran, and every call returned the expected checksum.
+    Ok,
+    /// Ran, but returned a wrong checksum: no timings are kept.
+    ChecksumMismatch,
+    /// Compile, instantiate or a call failed (trap, internal error, panic).
+    Error,
+    /// The engine does not support a feature the program needs.
+    Unsupported,
+}
+
+impl Status {
+    pub fn word(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::ChecksumMismatch => "checksum mismatch",
+            Status::Error => "error",
+            Status::Unsupported => "unsupported",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Run {
+    pub engine: String,
+    pub program: String,
+    pub status: Status,
+    /// What went wrong, when the status is not `ok`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// What `run(arg)` returned (the first wrong value on a mismatch).
+    #[serde(default)]
+    pub checksum: Option<i64>,
+    /// First compile of the run, with cold caches (for wasmtime-aot: the
+    /// real ahead-of-time compile that fills its artifact cache).
+    #[serde(default)]
+    pub cold_compile_ms: Option<f64>,
+    #[serde(default)]
+    pub startup: Option<Startup>,
+    /// Latency of `run(arg)` on a warm instance.
+    #[serde(default)]
+    pub exec: Option<Dist>,
+    /// Bytes of machine code generated for the module, where the engine can tell.
+    #[serde(default)]
+    pub code_bytes: Option<u64>,
+    #[serde(default)]
+    pub memory: Option<MemoryUse>,
+    #[serde(default)]
+    pub ratios: Ratios,
+}
+
+/// Startup phases, each timed on its own over repeated samples (warm
+/// caches: for wasmtime-aot, compile is the artifact cache lookup and
+/// deserialization).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Startup {
+    /// Decode, validate, compile.
+    pub compile_ms: Dist,
+    /// New store and instantiate.
+    pub instantiate_ms: Dist,
+    /// First call, `run(0)`: the smallest unit of work, so this is the cost
+    /// of getting going (lazy compilation, tiering), not of the workload.
+    pub first_call_ms: Dist,
+    /// The three together, per sample.
+    pub total_ms: Dist,
+}
+
+/// A distribution of times in milliseconds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Dist {
+    pub samples: usize,
+    pub min: f64,
+    pub p50: f64,
+    pub p90: f64,
+    pub p99: f64,
+    pub max: f64,
+    pub mean: f64,
+}
+
+impl Dist {
+    /// Summarizes samples (milliseconds); `None` for no samples.
+    /// Percentiles are nearest-rank: always one of the measured values.
+    pub fn of(samples: &[f64]) -> Option<Dist> {
+        if samples.is_empty() {
+            return None;
+        }
+        let mut s = samples.to_vec();
+        s.sort_by(f64::total_cmp);
+        let rank = |q: f64| s[((q * s.len() as f64).ceil() as usize).clamp(1, s.len()) - 1];
+        Some(Dist {
+            samples: s.len(),
+            min: s[0],
+            p50: rank(0.50),
+            p90: rank(0.90),
+            p99: rank(0.99),
+            max: s[s.len() - 1],
+            mean: s.iter().sum::<f64>() / s.len() as f64,
+        })
+    }
+}
+
+/// Peak resident memory of a child process that ran one engine on one
+/// program (compile, instantiate, one `run(arg)`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct MemoryUse {
+    /// Peak RSS (VmHWM) at the end.
+    pub peak_rss_bytes: u64,
+    /// Peak RSS before the engine did anything: the harness's own share.
+    pub base_rss_bytes: u64,
+}
+
+/// Medians of this run divided by the reference engines' medians on the
+/// same program (so > 1 means slower than the reference).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Ratios {
+    #[serde(default)]
+    pub exec_vs_wasmtime: Option<f64>,
+    #[serde(default)]
+    pub exec_vs_wasmi: Option<f64>,
+    #[serde(default)]
+    pub startup_vs_wasmtime: Option<f64>,
+    #[serde(default)]
+    pub startup_vs_wasmi: Option<f64>,
+}
+
+/// Spec-suite outcome of one engine (filled in by the lab's main job).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpecCounts {
+    #[serde(default)]
+    pub passed: u64,
+    #[serde(default)]
+    pub failed: u64,
+    #[serde(default)]
+    pub skipped: u64,
+}
+
+/// Summary of a differential campaign (filled in by the lab's main job).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DiffSummary {
+    #[serde(default)]
+    pub engines: Vec<String>,
+    #[serde(default)]
+    pub seconds: f64,
+    /// Modules generated and run.
+    #[serde(default)]
+    pub modules: u64,
+    #[serde(default)]
+    pub calls: u64,
+    #[serde(default)]
+    pub divergences: u64,
+    /// Cases that could not be compared (stack exhaustion, resource limits).
+    #[serde(default)]
+    pub inconclusive: u64,
+    /// Engine crashes or hangs.
+    #[serde(default)]
+    pub crashes: u64,
+}
+
+/// The reference engines ratios are taken against.
+pub const REFERENCES: [&str; 2] = ["wasmtime", "wasmi"];
+
+impl Results {
+    pub fn load(path: &Path) -> Result<Results, BenchError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| BenchError::new(format!("cannot read {}: {e}", path.display())))?;
+        let results: Results =
+            serde_json::from_str(&text).map_err(|e| BenchError::new(format!("{}: not a results file: {e}", path.display())))?;
+        if results.schema != SCHEMA {
+            return Err(BenchError::new(format!(
+                "{}: results schema {} (this wasmlab reads {SCHEMA})",
+                path.display(),
+                results.schema
+            )));
+        }
+        Ok(results)
+    }
+
+    pub fn save(&self, path: &Path) -> Result<(), BenchError> {
+        let mut text = serde_json::to_string_pretty(self).map_err(|e| BenchError::new(e.to_string()))?;
+        text.push('\n');
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| BenchError::new(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        std::fs::write(path, text).map_err(|e| BenchError::new(format!("cannot write {}: {e}", path.display())))
+    }
+
+    pub fn run(&self, engine: &str, program: &str) -> Option<&Run> {
+        self.runs.iter().find(|r| r.engine == engine && r.program == program)
+    }
+
+    /// Engine names in the order they were run.
+    pub fn engine_names(&self) -> Vec<&str> {
+        self.engines.iter().map(|e| e.name.as_str()).collect()
+    }
+
+    pub fn program_names(&self) -> Vec<&str> {
+        self.programs.iter().map(|p| p.name.as_str()).collect()
+    }
+
+    /// Fills in every run's ratios from the medians of this run.
+    pub fn compute_ratios(&mut self) {
+        let exec = |r: &Run| r.exec.as_ref().map(|d| d.p50);
+        let startup = |r: &Run| r.startup.as_ref().map(|s| s.total_ms.p50);
+        let mut ratios = Vec::with_capacity(self.runs.len());
+        for run in &self.runs {
+            let reference = |name: &str, f: &dyn Fn(&Run) -> Option<f64>| -> Option<f64> {
+                let mine = f(run).filter(|_| run.status == Status::Ok)?;
+                let base = self.run(name, &run.program).filter(|r| r.status == Status::Ok).and_then(f)?;
+                (base > 0.0).then(|| mine / base)
+            };
+            ratios.push(Ratios {
+                exec_vs_wasmtime: reference(REFERENCES[0], &exec),
+                exec_vs_wasmi: reference(REFERENCES[1], &exec),
+                startup_vs_wasmtime: reference(REFERENCES[0], &startup),
+                startup_vs_wasmi: reference(REFERENCES[1], &startup),
+            });
+        }
+        for (run, r) in self.runs.iter_mut().zip(ratios) {
+            run.ratios = r;
+        }
+    }
+}
+
+/// The machine this process runs on.
+pub fn this_machine() -> Machine {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into());
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").map(|s| s.trim().to_string()).unwrap_or_default();
+    Machine {
+        cpu,
+        cores: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        os: format!("{} {release}", std::env::consts::OS).trim().to_string(),
+        arch: std::env::consts::ARCH.to_string(),
+    }
+}
+
+/// The commit checked out at `dir`, if it is in a git work tree.
+pub fn git_commit(dir: &Path) -> Option<String> {
+    let out = std::process::Command::new("git").arg("-C").arg(dir).args(["rev-parse", "HEAD"]).output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string()).filter(|s| !s.is_empty())
+}
+
+/// Now, as RFC 3339 UTC.
+pub fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    rfc3339(secs)
+}
+
+/// Seconds since the Unix epoch as RFC 3339 UTC (civil-from-days, proleptic
+/// Gregorian calendar).
+pub fn rfc3339(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem / 60 % 60, rem % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_are_nearest_rank() {
+        let samples: Vec<f64> = (1..=100).rev().map(f64::from).collect();
+        let d = Dist::of(&samples).unwrap();
+        assert_eq!((d.min, d.p50, d.p90, d.p99, d.max), (1.0, 50.0, 90.0, 99.0, 100.0));
+        assert_eq!(d.mean, 50.5);
+        let one = Dist::of(&[3.0]).unwrap();
+        assert_eq!((one.p50, one.p99), (3.0, 3.0));
+        assert!(Dist::of(&[]).is_none());
+    }
+
+    #[test]
+    fn dates_are_rfc3339() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
+    }
+}

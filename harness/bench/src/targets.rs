@@ -1,0 +1,214 @@
+//! The seeds' acceptance targets (DESIGN.md section 7) that a results file
+//! can speak to, each judged met, missed, or "no data" (an engine it needs
+//! did not run, e.g. `tjit` before it exists).
+
+use crate::results::{Results, Run, Status};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Met,
+    Missed,
+    NoData,
+    /// A figure worth showing next to the targets, not a target itself.
+    Info,
+}
+
+impl Verdict {
+    pub fn word(self) -> &'static str {
+        match self {
+            Verdict::Met => "met",
+            Verdict::Missed => "missed",
+            Verdict::NoData => "no data",
+            Verdict::Info => "info",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Target {
+    /// Which seed asks for it.
+    pub seed: &'static str,
+    pub target: &'static str,
+    pub verdict: Verdict,
+    /// The figures behind the verdict.
+    pub evidence: String,
+}
+
+/// Geometric mean; `None` for no values.
+pub fn geomean(values: &[f64]) -> Option<f64> {
+    if values.is_empty() || values.iter().any(|v| *v <= 0.0 || !v.is_finite()) {
+        return None;
+    }
+    Some((values.iter().map(|v| v.ln()).sum::<f64>() / values.len() as f64).exp())
+}
+
+fn ok_run<'a>(r: &'a Results, engine: &str, program: &str) -> Option<&'a Run> {
+    r.run(engine, program).filter(|run| run.status == Status::Ok)
+}
+
+fn startup_p50(run: &Run) -> Option<f64> {
+    run.startup.as_ref().map(|s| s.total_ms.p50)
+}
+
+fn exec_p50(run: &Run) -> Option<f64> {
+    run.exec.as_ref().map(|e| e.p50)
+}
+
+/// Per program, `f(a's run, b's run)` where both engines ran fine.
+fn paired(r: &Results, a: &str, b: &str, f: impl Fn(&Run, &Run) -> Option<f64>) -> Vec<(String, f64)> {
+    r.program_names()
+        .into_iter()
+        .filter_map(|p| {
+            let (x, y) = (ok_run(r, a, p)?, ok_run(r, b, p)?);
+            f(x, y).map(|v| (p.to_string(), v))
+        })
+        .collect()
+}
+
+fn ratio(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 => Some(a / b),
+        _ => None,
+    }
+}
+
+fn verdict(ok: bool) -> Verdict {
+    if ok { Verdict::Met } else { Verdict::Missed }
+}
+
+/// Evaluates every target this results file can speak to.
+pub fn evaluate(r: &Results) -> Vec<Target> {
+    let mut out = Vec::new();
+    const AOT: &str = "Phase 9 AOT (000)";
+    const FIREBALL: &str = "Fireball (003)";
+
+    // AOT startup: the worst program must be under the target.
+    let aot_startup: Vec<(String, f64)> = r
+        .program_names()
+        .into_iter()
+        .filter_map(|p| ok_run(r, "wasmtime-aot", p).and_then(startup_p50).map(|v| (p.to_string(), v)))
+        .collect();
+    let worst = aot_startup.iter().cloned().max_by(|a, b| a.1.total_cmp(&b.1));
+    for (limit, target) in [(10.0, "AOT startup < 10 ms"), (100.0, "AOT startup < 100 ms (hard limit)")] {
+        out.push(match &worst {
+            None => Target { seed: AOT, target, verdict: Verdict::NoData, evidence: "wasmtime-aot did not run".into() },
+            Some((program, ms)) => Target {
+                seed: AOT,
+                target,
+                verdict: verdict(*ms < limit),
+                evidence: format!(
+                    "worst program {program}: {ms:.2} ms (load + instantiate + first call, median); {} of {} programs under {limit} ms",
+                    aot_startup.iter().filter(|(_, v)| *v < limit).count(),
+                    aot_startup.len()
+                ),
+            },
+        });
+    }
+
+    // AOT vs JIT, end to end: startup plus one run of the workload.
+    let e2e = paired(r, "wasmtime-aot", "wasmtime", |a, j| {
+        ratio(Some(startup_p50(a)? + exec_p50(a)?), Some(startup_p50(j)? + exec_p50(j)?))
+    });
+    let target = "AOT faster than JIT (startup + one run)";
+    out.push(match geomean(&e2e.iter().map(|x| x.1).collect::<Vec<_>>()) {
+        None => Target { seed: AOT, target, verdict: Verdict::NoData, evidence: "needs wasmtime-aot and wasmtime".into() },
+        Some(g) => Target {
+            seed: AOT,
+            target,
+            verdict: verdict(g < 1.0),
+            evidence: format!(
+                "AOT / JIT = {g:.3} (geometric mean); faster on {} of {} programs",
+                e2e.iter().filter(|x| x.1 < 1.0).count(),
+                e2e.len()
+            ),
+        },
+    });
+    let steady = paired(r, "wasmtime-aot", "wasmtime", |a, j| ratio(exec_p50(a), exec_p50(j)));
+    if let Some(g) = geomean(&steady.iter().map(|x| x.1).collect::<Vec<_>>()) {
+        out.push(Target {
+            seed: AOT,
+            target: "AOT steady-state execution vs JIT",
+            verdict: Verdict::Info,
+            evidence: format!("AOT / JIT = {g:.3} (geometric mean of medians): the same Cranelift code, so ~1 is expected"),
+        });
+    }
+
+    // Fireball: template JIT against the interpreter.
+    let speed = paired(r, "tjit", "interp", |t, i| ratio(exec_p50(i), exec_p50(t)));
+    let target = "template JIT >= 1.5x faster than the interpreter";
+    out.push(match geomean(&speed.iter().map(|x| x.1).collect::<Vec<_>>()) {
+        None => Target { seed: FIREBALL, target, verdict: Verdict::NoData, evidence: "needs tjit and interp".into() },
+        Some(g) => Target {
+            seed: FIREBALL,
+            target,
+            verdict: verdict(g >= 1.5),
+            evidence: format!("interp / tjit = {g:.2}x (geometric mean over {} programs)", speed.len()),
+        },
+    });
+    let tail = paired(r, "tjit", "interp", |t, i| ratio(t.exec.as_ref().map(|e| e.p99), i.exec.as_ref().map(|e| e.p99)));
+    let target = "p99 with the JIT no more than 5% worse than interpreter-only";
+    out.push(if tail.is_empty() {
+        Target { seed: FIREBALL, target, verdict: Verdict::NoData, evidence: "needs tjit and interp".into() }
+    } else {
+        let worst = tail.iter().cloned().max_by(|a, b| a.1.total_cmp(&b.1)).expect("not empty");
+        Target {
+            seed: FIREBALL,
+            target,
+            verdict: verdict(worst.1 <= 1.05),
+            evidence: format!("worst p99 tjit / interp: {:.3} on {}", worst.1, worst.0),
+        }
+    });
+
+    // Results identical: every engine's checksum matched on every program.
+    let ran: Vec<&Run> = r.runs.iter().filter(|x| x.status != Status::Unsupported).collect();
+    let bad: Vec<String> = ran
+        .iter()
+        .filter(|x| x.status != Status::Ok)
+        .map(|x| format!("{} on {} ({})", x.engine, x.program, x.status.word()))
+        .collect();
+    out.push(Target {
+        seed: "all engines",
+        target: "results identical (checksums verified on every program)",
+        verdict: if ran.is_empty() { Verdict::NoData } else { verdict(bad.is_empty()) },
+        evidence: if bad.is_empty() {
+            format!("{} of {} runs verified", ran.len(), ran.len())
+        } else {
+            format!("{} of {} runs failed: {}", bad.len(), ran.len(), bad.join(", "))
+        },
+    });
+
+    if let Some(diff) = &r.diff {
+        out.push(Target {
+            seed: "CI gate",
+            target: "no divergence in the differential campaign",
+            verdict: verdict(diff.divergences == 0 && diff.crashes == 0),
+            evidence: format!(
+                "{} modules, {} calls in {:.0} s on {}: {} divergences, {} crashes, {} inconclusive",
+                diff.modules,
+                diff.calls,
+                diff.seconds,
+                diff.engines.join(", "),
+                diff.divergences,
+                diff.crashes,
+                diff.inconclusive
+            ),
+        });
+    }
+
+    // Peer comparisons (not seed targets, but what the lab is for).
+    for (a, b, what) in [
+        ("interp", "wasmi", "in-house interpreter vs its peer (interp / wasmi)"),
+        ("winch", "wasmtime", "baseline vs optimizing compiler (winch / wasmtime)"),
+    ] {
+        let xs = paired(r, a, b, |x, y| ratio(exec_p50(x), exec_p50(y)));
+        if let Some(g) = geomean(&xs.iter().map(|x| x.1).collect::<Vec<_>>()) {
+            out.push(Target {
+                seed: "peers",
+                target: what,
+                verdict: Verdict::Info,
+                evidence: format!("execution time ratio {g:.2} (geometric mean over {} programs)", xs.len()),
+            });
+        }
+    }
+    out
+}
