@@ -31,7 +31,7 @@ pub struct Code {
 #[derive(Clone, Copy)]
 struct Frame {
     func: *const Func,
-    pc: usize,
+    ip: *const Instr,
     base: usize,
     vmctx: *mut VmCtx,
     loop_counter: *mut u32,
@@ -142,7 +142,7 @@ impl Vm {
         let mut vmctx = vmctx;
         let mut base = base;
         let mut code: *const Instr = unsafe { (*func).code.as_ptr() };
-        let mut pc: usize = 0;
+        let mut ip: *const Instr = code;
         let mut regs: *mut u64 = unsafe { self.stack.as_mut_ptr().add(base) };
         let mut mem_base: *mut u8 = unsafe { (*vmctx).mem_base };
         let mut mem_len: u64 = unsafe { (*vmctx).mem_len };
@@ -260,8 +260,8 @@ impl Vm {
         }
         macro_rules! jump {
             ($t:expr) => {{
-                let t = $t as usize;
-                if t < pc {
+                let t = code.add($t as usize);
+                if t < ip {
                     // A loop back-edge: fuel and the tier-up counter.
                     fuel_left -= 1;
                     if fuel_left < 0 {
@@ -269,7 +269,7 @@ impl Vm {
                     }
                     *loop_counter = (*loop_counter).wrapping_add(1);
                 }
-                pc = t;
+                ip = t;
             }};
         }
         macro_rules! br_if {
@@ -321,7 +321,7 @@ impl Vm {
                 if fuel_left < 0 {
                     trap!(Trap::OutOfFuel);
                 }
-                self.frames.push(Frame { func, pc, base, vmctx, loop_counter });
+                self.frames.push(Frame { func, ip, base, vmctx, loop_counter });
                 let ctx: *mut VmCtx = $ctx;
                 if ctx != vmctx {
                     vmctx = ctx;
@@ -332,7 +332,7 @@ impl Vm {
                 func = callee;
                 base = new_base;
                 code = (*func).code.as_ptr();
-                pc = 0;
+                ip = code;
                 regs = self.stack.as_mut_ptr().add(base);
             }};
         }
@@ -345,7 +345,7 @@ impl Vm {
                 }
                 let f = self.frames.pop().unwrap_unchecked();
                 func = f.func;
-                pc = f.pc;
+                ip = f.ip;
                 base = f.base;
                 code = (*func).code.as_ptr();
                 regs = self.stack.as_mut_ptr().add(base);
@@ -375,8 +375,8 @@ impl Vm {
 
         unsafe {
             loop {
-                let instr = *code.add(pc);
-                pc += 1;
+                let instr = *ip;
+                ip = ip.add(1);
                 match instr {
                     Instr::Copy { dst, src } => r!(dst) = r!(src),
                     Instr::Const32 { dst, imm } => r!(dst) = imm as u64,
@@ -390,7 +390,7 @@ impl Vm {
                     Instr::BrIfZ { c, target } => br_if!(r!(c) as u32 == 0, target),
                     Instr::BrTable { index, count } => {
                         let i = (r!(index) as u32).min(count);
-                        pc += i as usize;
+                        ip = ip.add(i as usize);
                     }
                     Instr::Return1 { src } => {
                         r!(0) = r!(src);

@@ -68,6 +68,13 @@ struct Translator<'a> {
     stack: Vec<Opd>,
     ctrls: Vec<Ctrl>,
     num_locals: usize,
+    /// Registers reserved for constants, after the locals; the operand
+    /// stack starts after them.
+    num_const_regs: usize,
+    /// Constants given a register (initialized once, at function entry).
+    consts: Vec<(u64, R)>,
+    /// Code ranges of `br_table` jump tables (not to be rewritten).
+    tables: Vec<(usize, usize)>,
     num_results: usize,
     max_height: usize,
     /// The code index whose result is the top `Temp` and may be retargeted.
@@ -160,7 +167,20 @@ macro_rules! binop {
 
 impl<'a> Translator<'a> {
     fn reg(&self, h: usize) -> Result<R, Error> {
-        R::try_from(self.num_locals + h).map_err(|_| too_big())
+        R::try_from(self.num_locals + self.num_const_regs + h).map_err(|_| too_big())
+    }
+
+    /// The register holding constant `v`, if one is (or can be) reserved.
+    fn const_reg(&mut self, v: u64) -> Option<R> {
+        if let Some(&(_, r)) = self.consts.iter().find(|(c, _)| *c == v) {
+            return Some(r);
+        }
+        if self.consts.len() >= self.num_const_regs {
+            return None;
+        }
+        let r = (self.num_locals + self.consts.len()) as R;
+        self.consts.push((v, r));
+        Some(r)
     }
 
     fn emit(&mut self, i: Instr) -> usize {
@@ -203,11 +223,14 @@ impl<'a> Translator<'a> {
         Ok(match o {
             Opd::Temp => self.reg(h)?,
             Opd::Local(r) => r,
-            Opd::Const(v) => {
-                let dst = self.reg(h)?;
-                self.emit(const_instr(dst, v));
-                dst
-            }
+            Opd::Const(v) => match self.const_reg(v) {
+                Some(r) => r,
+                None => {
+                    let dst = self.reg(h)?;
+                    self.emit(const_instr(dst, v));
+                    dst
+                }
+            },
         })
     }
 
@@ -646,6 +669,7 @@ impl<'a> Translator<'a> {
                 let depths: Vec<u32> = targets.targets().chain(std::iter::once(Ok(targets.default()))).collect::<Result<_, _>>()?;
                 self.emit(Instr::BrTable { index, count: depths.len() as u32 - 1 });
                 let table_start = self.code.len();
+                self.tables.push((table_start, depths.len()));
                 for _ in &depths {
                     self.emit(Instr::Br { target: 0 });
                 }
@@ -949,6 +973,64 @@ fn swap_to_imm(swapped: Instr, v: u64) -> Option<Instr> {
     )
 }
 
+/// At most this many registers hold constants.
+const MAX_CONST_REGS: usize = 256;
+
+/// The branch with the opposite condition.
+fn negate_branch(i: Instr) -> Option<Instr> {
+    macro_rules! pairs {
+        ($($x:ident <=> $y:ident),*) => {
+            match i {
+                $(Instr::$x { a, b, target } => Instr::$y { a, b, target },
+                  Instr::$y { a, b, target } => Instr::$x { a, b, target },)*
+                Instr::BrIfNz { c, target } => Instr::BrIfZ { c, target },
+                Instr::BrIfZ { c, target } => Instr::BrIfNz { c, target },
+                _ => return negate_branch_imm(i),
+            }
+        };
+    }
+    Some(pairs!(BrI32Eq <=> BrI32Ne, BrI32LtS <=> BrI32GeS, BrI32LtU <=> BrI32GeU, BrI32GtS <=> BrI32LeS,
+        BrI32GtU <=> BrI32LeU, BrI64Eq <=> BrI64Ne, BrI64LtS <=> BrI64GeS, BrI64LtU <=> BrI64GeU,
+        BrI64GtS <=> BrI64LeS, BrI64GtU <=> BrI64LeU))
+}
+
+fn negate_branch_imm(i: Instr) -> Option<Instr> {
+    macro_rules! pairs {
+        ($($x:ident <=> $y:ident),*) => {
+            match i {
+                $(Instr::$x { a, imm, target } => Instr::$y { a, imm, target },
+                  Instr::$y { a, imm, target } => Instr::$x { a, imm, target },)*
+                _ => return None,
+            }
+        };
+    }
+    Some(pairs!(BrI32EqImm <=> BrI32NeImm, BrI32LtSImm <=> BrI32GeSImm, BrI32LtUImm <=> BrI32GeUImm,
+        BrI32GtSImm <=> BrI32LeSImm, BrI32GtUImm <=> BrI32LeUImm, BrI64EqImm <=> BrI64NeImm,
+        BrI64LtSImm <=> BrI64GeSImm, BrI64LtUImm <=> BrI64GeUImm, BrI64GtSImm <=> BrI64LeSImm,
+        BrI64GtUImm <=> BrI64LeUImm))
+}
+
+/// Loop inversion: `Br X` where `X: if c goto E` and `E` is the next
+/// instruction becomes `if !c goto X+1` (one dispatch less per iteration of
+/// the common `loop { br_if exit; ...; br loop }` shape). Jump-table entries
+/// stay unconditional jumps.
+fn invert_loop_branches(code: &mut [Instr], tables: &[(usize, usize)]) {
+    for i in 0..code.len() {
+        let Instr::Br { target: x } = code[i] else { continue };
+        if tables.iter().any(|&(s, n)| (s..s + n).contains(&i)) {
+            continue;
+        }
+        let mut cond = code[x as usize];
+        if cond.target_mut().map(|t| *t as usize) != Some(i + 1) {
+            continue;
+        }
+        if let Some(mut inv) = negate_branch(cond) {
+            *inv.target_mut().unwrap() = x + 1;
+            code[i] = inv;
+        }
+    }
+}
+
 fn const_instr(dst: R, v: u64) -> Instr {
     match u32::try_from(v) {
         Ok(imm) => Instr::Const32 { dst, imm },
@@ -968,6 +1050,18 @@ pub fn translate_function(info: &ModuleInfo, wasm: &[u8], index: usize) -> Resul
     if num_locals > R::MAX as usize {
         return Err(too_big());
     }
+    // Room for constants: at most one register per constant in the body,
+    // within a budget that keeps small frames small.
+    let mut num_consts = 0usize;
+    let mut scan = body.get_operators_reader()?;
+    while !scan.eof() {
+        if let Operator::I32Const { .. } | Operator::I64Const { .. } | Operator::F32Const { .. } | Operator::F64Const { .. } =
+            scan.read()?
+        {
+            num_consts += 1;
+        }
+    }
+    let num_const_regs = num_consts.min(MAX_CONST_REGS).min(R::MAX as usize - num_locals);
     let mut t = Translator {
         info,
         code: Vec::new(),
@@ -982,6 +1076,9 @@ pub fn translate_function(info: &ModuleInfo, wasm: &[u8], index: usize) -> Resul
             else_patch: None,
         }],
         num_locals,
+        num_const_regs,
+        consts: Vec::new(),
+        tables: Vec::new(),
         num_results: ty.results.len(),
         max_height: 0,
         fusable: None,
@@ -995,12 +1092,23 @@ pub fn translate_function(info: &ModuleInfo, wasm: &[u8], index: usize) -> Resul
     }
     // Results and call arguments go to registers 0.. of a frame, which
     // must exist even for a function without locals.
-    let frame_size = (num_locals + t.max_height).max(ty.results.len()).max(1);
+    let frame_size = (num_locals + num_const_regs + t.max_height).max(ty.results.len()).max(1);
     if frame_size > R::MAX as usize {
         return Err(too_big());
     }
+    invert_loop_branches(&mut t.code, &t.tables);
+    // The prologue initializes the constant registers.
+    let prologue: Vec<Instr> = t.consts.iter().map(|&(v, r)| const_instr(r, v)).collect();
+    let mut code = prologue;
+    let shift = code.len() as u32;
+    for mut i in t.code {
+        if let Some(target) = i.target_mut() {
+            *target += shift;
+        }
+        code.push(i);
+    }
     Ok(Func {
-        code: t.code,
+        code,
         num_params: ty.params.len() as u32,
         num_results: ty.results.len() as u32,
         num_locals: num_locals as u32,
