@@ -1014,9 +1014,15 @@ fn negate_branch_imm(i: Instr) -> Option<Instr> {
 /// instruction becomes `if !c goto X+1` (one dispatch less per iteration of
 /// the common `loop { br_if exit; ...; br loop }` shape). Jump-table entries
 /// stay unconditional jumps.
+///
+/// Also, a jump to a return is the return itself.
 fn invert_loop_branches(code: &mut [Instr], tables: &[(usize, usize)]) {
     for i in 0..code.len() {
         let Instr::Br { target: x } = code[i] else { continue };
+        if let ret @ (Instr::Return | Instr::Return1 { .. }) = code[x as usize] {
+            code[i] = ret;
+            continue;
+        }
         if tables.iter().any(|&(s, n)| (s..s + n).contains(&i)) {
             continue;
         }
