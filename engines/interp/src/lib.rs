@@ -34,6 +34,11 @@ impl InterpEngine {
     pub fn new(config: &EngineConfig) -> InterpEngine {
         InterpEngine { features: config.features.intersection(FEATURES), fuel: config.fuel }
     }
+
+    /// A fresh store, typed (the contract's `new_store` boxes it).
+    pub fn store(&self) -> InterpStore {
+        InterpStore { inner: Rc::new(StoreInner::new(self.fuel)) }
+    }
 }
 
 /// A compiled module: its structure and its functions' IR.
@@ -77,7 +82,7 @@ impl Engine for InterpEngine {
     }
 
     fn new_store(&self) -> Box<dyn Store> {
-        Box::new(InterpStore { inner: Rc::new(StoreInner::new(self.fuel)) })
+        Box::new(self.store())
     }
 }
 
@@ -111,6 +116,13 @@ pub struct InterpStore {
 
 impl Store for InterpStore {
     fn instantiate(&mut self, module: &dyn Module, imports: &Imports) -> Result<Box<dyn Instance>> {
+        Ok(Box::new(self.instantiate_typed(module, imports)?))
+    }
+}
+
+impl InterpStore {
+    /// [`Store::instantiate`], returning the typed instance.
+    pub fn instantiate_typed(&mut self, module: &dyn Module, imports: &Imports) -> Result<InterpInstance> {
         let m: &InterpModule = downcast_module(module, "interp")?;
         let code_ptr = Arc::as_ptr(&m.code) as *const ();
         let owner: Arc<dyn Any> = m.code.clone();
@@ -120,7 +132,7 @@ impl Store for InterpStore {
             let f = unsafe { (*inst).func(start) };
             self.inner.invoke(f, &[])?;
         }
-        Ok(Box::new(InterpInstance { store: self.inner.clone(), inst }))
+        Ok(InterpInstance { store: self.inner.clone(), inst })
     }
 }
 
@@ -133,6 +145,16 @@ impl InterpInstance {
     fn data(&self) -> &InstanceData {
         // SAFETY: the instance lives as long as its store, which we hold.
         unsafe { &*self.inst }
+    }
+
+    /// Calls of each defined function so far (the tier-up counters).
+    pub fn call_counts(&self) -> &[u32] {
+        &self.data().call_counts
+    }
+
+    /// Loop back-edges taken in each defined function so far.
+    pub fn loop_counts(&self) -> &[u32] {
+        &self.data().loop_counts
     }
 }
 
