@@ -6,7 +6,8 @@
 //! since code generation depends on the CPU features), spec-suite counts
 //! and differential-campaign findings when present. Time is compared only
 //! as ratios against wasmtime from the same run, never as absolute times,
-//! and only beyond a noise threshold.
+//! and only beyond a noise threshold (startup only where it is long enough
+//! to measure, see [`STARTUP_FLOOR_MS`]).
 
 use std::fmt::Write;
 
@@ -14,6 +15,11 @@ use crate::results::{Results, Run, Status};
 
 /// Default noise threshold for time ratios, in percent.
 pub const DEFAULT_THRESHOLD_PCT: f64 = 10.0;
+
+/// Startup ratios are compared only where the engine's baseline startup
+/// (median) is at least this long: below it, a ratio of two tiny figures
+/// measures the scheduler more than the engine.
+pub const STARTUP_FLOOR_MS: f64 = 0.5;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
@@ -209,7 +215,9 @@ pub fn gate(baseline: &Results, current: &Results, threshold_pct: f64) -> GateOu
         }
         compare_exact(&mut g, base, cur, same_cpu);
         compare_ratio(&mut g, "exec / wasmtime", base.ratios.exec_vs_wasmtime, cur.ratios.exec_vs_wasmtime, base, threshold);
-        compare_ratio(&mut g, "startup / wasmtime", base.ratios.startup_vs_wasmtime, cur.ratios.startup_vs_wasmtime, base, threshold);
+        if base.startup.as_ref().is_some_and(|s| s.total_ms.p50 >= STARTUP_FLOOR_MS) {
+            compare_ratio(&mut g, "startup / wasmtime", base.ratios.startup_vs_wasmtime, cur.ratios.startup_vs_wasmtime, base, threshold);
+        }
     }
 
     if let Some(spec) = &baseline.spec {

@@ -1,6 +1,7 @@
 //! Benchmarks, reports and regression gates for the lab's engines.
 //!
-//! - [`corpus`]: the benchmark programs (`corpora/bench`), each self-checking.
+//! - [`corpus`]: the benchmark programs (`corpora/bench`), each self-checking;
+//!   [`large`] generates the one too big to write by hand.
 //! - [`measure`]: `wasmlab bench`, every engine on every program, interleaved.
 //! - [`results`]: the results file everything else reads.
 //! - [`targets`]: the seeds' acceptance targets, judged from a results file.
@@ -13,6 +14,7 @@
 
 pub mod corpus;
 pub mod gate;
+pub mod large;
 pub mod measure;
 pub mod report;
 pub mod results;

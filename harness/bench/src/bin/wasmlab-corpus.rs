@@ -6,13 +6,12 @@
 //! engines (wasmtime and wasmi) at its default and quick argument; they
 //! must agree, or nothing is written. Run it through `corpora/bench/build.sh`.
 
-mod large;
-
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use wasmlab_bench::corpus::{self, Manifest};
+use wasmlab_bench::large;
 use wasmlab_contract::{EngineConfig, Val};
 
 /// The engines whose agreement makes a checksum: the reference JIT and an
