@@ -45,7 +45,10 @@ pub struct Vm {
 
 impl Default for Vm {
     fn default() -> Self {
-        Vm { stack: vec![0; INITIAL_SLOTS], frames: Vec::new() }
+        Vm {
+            stack: vec![0; INITIAL_SLOTS],
+            frames: Vec::new(),
+        }
     }
 }
 
@@ -67,7 +70,12 @@ impl Vm {
     /// `f` must be a function reference of a live store whose instances'
     /// `VmCtx::code` point to [`Code`] of this interpreter, and `args` must
     /// match its signature.
-    pub unsafe fn invoke(&mut self, f: *const FuncRef, args: &[u64], fuel: &mut i64) -> Result<Vec<u64>, Trap> {
+    pub unsafe fn invoke(
+        &mut self,
+        f: *const FuncRef,
+        args: &[u64],
+        fuel: &mut i64,
+    ) -> Result<Vec<u64>, Trap> {
         let ty = sig::func_type(unsafe { (*f).sig });
         let n = args.len().max(ty.results.len());
         if self.stack.len() < n {
@@ -82,7 +90,12 @@ impl Vm {
 
     /// Calls `f` with its arguments at `stack[base..]`; the results come
     /// back there.
-    unsafe fn call_ref(&mut self, f: *const FuncRef, base: usize, fuel: &mut i64) -> Result<(), Trap> {
+    unsafe fn call_ref(
+        &mut self,
+        f: *const FuncRef,
+        base: usize,
+        fuel: &mut i64,
+    ) -> Result<(), Trap> {
         unsafe {
             if !(*f).host.is_null() {
                 return self.call_host(f, base);
@@ -101,9 +114,15 @@ impl Vm {
         // SAFETY: a host FuncRef points to its live HostFunc.
         let h = unsafe { &*(*f).host };
         let args: Vec<Val> =
-            h.ty.params.iter().enumerate().map(|(i, t)| raw_val(self.stack[base + i], *t)).collect();
+            h.ty.params
+                .iter()
+                .enumerate()
+                .map(|(i, t)| raw_val(self.stack[base + i], *t))
+                .collect();
         let results = h.call(&args)?;
-        if results.len() != h.ty.results.len() || results.iter().zip(&h.ty.results).any(|(v, t)| v.ty() != *t) {
+        if results.len() != h.ty.results.len()
+            || results.iter().zip(&h.ty.results).any(|(v, t)| v.ty() != *t)
+        {
             return Err(Trap::HostError);
         }
         if self.stack.len() < base + results.len() {
@@ -136,7 +155,14 @@ impl Vm {
     /// The dispatch loop, from the entry of `func` until it returns to the
     /// host.
     #[allow(clippy::too_many_lines)]
-    unsafe fn run(&mut self, func: &Func, vmctx: *mut VmCtx, base: usize, index: u32, fuel: &mut i64) -> Result<(), Trap> {
+    unsafe fn run(
+        &mut self,
+        func: &Func,
+        vmctx: *mut VmCtx,
+        base: usize,
+        index: u32,
+        fuel: &mut i64,
+    ) -> Result<(), Trap> {
         let entry_depth = self.frames.len();
         let mut func: *const Func = func;
         let mut vmctx = vmctx;
@@ -321,7 +347,13 @@ impl Vm {
                 if fuel_left < 0 {
                     trap!(Trap::OutOfFuel);
                 }
-                self.frames.push(Frame { func, ip, base, vmctx, loop_counter });
+                self.frames.push(Frame {
+                    func,
+                    ip,
+                    base,
+                    vmctx,
+                    loop_counter,
+                });
                 let ctx: *mut VmCtx = $ctx;
                 if ctx != vmctx {
                     vmctx = ctx;
@@ -384,7 +416,9 @@ impl Vm {
                     Instr::CopySpan { dst, src, n } => {
                         std::ptr::copy(regs.add(src as usize), regs.add(dst as usize), n as usize)
                     }
-                    Instr::Select { dst, c, a, b } => r!(dst) = if r!(c) as u32 != 0 { r!(a) } else { r!(b) },
+                    Instr::Select { dst, c, a, b } => {
+                        r!(dst) = if r!(c) as u32 != 0 { r!(a) } else { r!(b) }
+                    }
                     Instr::Br { target } => jump!(target),
                     Instr::BrIfNz { c, target } => br_if!(r!(c) as u32 != 0, target),
                     Instr::BrIfZ { c, target } => br_if!(r!(c) as u32 == 0, target),
@@ -398,14 +432,22 @@ impl Vm {
                     }
                     Instr::Return => ret!(),
                     Instr::Unreachable => trap!(Trap::Unreachable),
-                    Instr::Call { func: callee, base: b } => {
+                    Instr::Call {
+                        func: callee,
+                        base: b,
+                    } => {
                         let c = &*((*vmctx).code as *const Code);
                         call_wasm!(c.funcs.as_ptr().add(callee as usize), callee, vmctx, b);
                     }
                     Instr::CallImport { func: f, base: b } => {
                         call_ref!(*(*vmctx).funcs.add(f as usize), b);
                     }
-                    Instr::CallIndirect { table, ty, index, base: b } => {
+                    Instr::CallIndirect {
+                        table,
+                        ty,
+                        index,
+                        base: b,
+                    } => {
                         let t = &**(*vmctx).tables.add(table as usize);
                         let i = r!(index) as u32 as u64;
                         if i >= t.len {
@@ -420,26 +462,49 @@ impl Vm {
                         }
                         call_ref!(f, b);
                     }
-                    Instr::GlobalGet { dst, global } => r!(dst) = **(*vmctx).globals.add(global as usize),
-                    Instr::GlobalSet { src, global } => **(*vmctx).globals.add(global as usize) = r!(src),
-
-                    Instr::Load32 { dst, addr, offset } => load!(dst, addr, offset, u32, |v: u32| v as u64),
-                    Instr::Load64 { dst, addr, offset } => load!(dst, addr, offset, u64, |v: u64| v),
-                    Instr::Load8S32 { dst, addr, offset } => load!(dst, addr, offset, u8, |v: u8| v as i8 as i32 as u32 as u64),
-                    Instr::Load8U { dst, addr, offset } => load!(dst, addr, offset, u8, |v: u8| v as u64),
-                    Instr::Load16S32 { dst, addr, offset } => {
-                        load!(dst, addr, offset, u16, |v: u16| v as i16 as i32 as u32 as u64)
+                    Instr::GlobalGet { dst, global } => {
+                        r!(dst) = **(*vmctx).globals.add(global as usize)
                     }
-                    Instr::Load16U { dst, addr, offset } => load!(dst, addr, offset, u16, |v: u16| v as u64),
-                    Instr::Load8S64 { dst, addr, offset } => load!(dst, addr, offset, u8, |v: u8| v as i8 as i64 as u64),
-                    Instr::Load16S64 { dst, addr, offset } => load!(dst, addr, offset, u16, |v: u16| v as i16 as i64 as u64),
-                    Instr::Load32S64 { dst, addr, offset } => load!(dst, addr, offset, u32, |v: u32| v as i32 as i64 as u64),
+                    Instr::GlobalSet { src, global } => {
+                        **(*vmctx).globals.add(global as usize) = r!(src)
+                    }
+
+                    Instr::Load32 { dst, addr, offset } => {
+                        load!(dst, addr, offset, u32, |v: u32| v as u64)
+                    }
+                    Instr::Load64 { dst, addr, offset } => {
+                        load!(dst, addr, offset, u64, |v: u64| v)
+                    }
+                    Instr::Load8S32 { dst, addr, offset } => {
+                        load!(dst, addr, offset, u8, |v: u8| v as i8 as i32 as u32 as u64)
+                    }
+                    Instr::Load8U { dst, addr, offset } => {
+                        load!(dst, addr, offset, u8, |v: u8| v as u64)
+                    }
+                    Instr::Load16S32 { dst, addr, offset } => {
+                        load!(dst, addr, offset, u16, |v: u16| v as i16 as i32 as u32
+                            as u64)
+                    }
+                    Instr::Load16U { dst, addr, offset } => {
+                        load!(dst, addr, offset, u16, |v: u16| v as u64)
+                    }
+                    Instr::Load8S64 { dst, addr, offset } => {
+                        load!(dst, addr, offset, u8, |v: u8| v as i8 as i64 as u64)
+                    }
+                    Instr::Load16S64 { dst, addr, offset } => {
+                        load!(dst, addr, offset, u16, |v: u16| v as i16 as i64 as u64)
+                    }
+                    Instr::Load32S64 { dst, addr, offset } => {
+                        load!(dst, addr, offset, u32, |v: u32| v as i32 as i64 as u64)
+                    }
                     Instr::Store8 { addr, src, offset } => store!(addr, src, offset, u8),
                     Instr::Store16 { addr, src, offset } => store!(addr, src, offset, u16),
                     Instr::Store32 { addr, src, offset } => store!(addr, src, offset, u32),
                     Instr::Store64 { addr, src, offset } => store!(addr, src, offset, u64),
 
-                    Instr::MemorySize { dst } => r!(dst) = mem_len / wasmlab_runtime::memory::PAGE_SIZE,
+                    Instr::MemorySize { dst } => {
+                        r!(dst) = mem_len / wasmlab_runtime::memory::PAGE_SIZE
+                    }
                     Instr::MemoryGrow { dst, delta } => {
                         let m = &mut *(*vmctx).memory;
                         r!(dst) = match m.grow(r!(delta) as u32 as u64) {
@@ -450,13 +515,19 @@ impl Vm {
                     }
                     Instr::MemoryFill { dst, val, len } => {
                         let m = &mut *(*vmctx).memory;
-                        if let Err(t) = m.fill(r!(dst) as u32 as u64, r!(val) as u8, r!(len) as u32 as u64) {
+                        if let Err(t) =
+                            m.fill(r!(dst) as u32 as u64, r!(val) as u8, r!(len) as u32 as u64)
+                        {
                             trap!(t);
                         }
                     }
                     Instr::MemoryCopy { dst, src, len } => {
                         let m = &mut *(*vmctx).memory;
-                        if let Err(t) = m.copy(r!(dst) as u32 as u64, r!(src) as u32 as u64, r!(len) as u32 as u64) {
+                        if let Err(t) = m.copy(
+                            r!(dst) as u32 as u64,
+                            r!(src) as u32 as u64,
+                            r!(len) as u32 as u64,
+                        ) {
                             trap!(t);
                         }
                     }
@@ -464,7 +535,12 @@ impl Vm {
                         let inst = &*(*vmctx).instance;
                         let m = &mut *(*vmctx).memory;
                         let data = &inst.datas[seg as usize];
-                        if let Err(t) = m.init(r!(dst) as u32 as u64, data, r!(src) as u32 as u64, r!(len) as u32 as u64) {
+                        if let Err(t) = m.init(
+                            r!(dst) as u32 as u64,
+                            data,
+                            r!(src) as u32 as u64,
+                            r!(len) as u32 as u64,
+                        ) {
                             trap!(t);
                         }
                     }
@@ -485,34 +561,73 @@ impl Vm {
                             trap!(e);
                         }
                     }
-                    Instr::TableSize { dst, table } => r!(dst) = (**(*vmctx).tables.add(table as usize)).len,
-                    Instr::TableGrow { dst, init, delta, table } => {
+                    Instr::TableSize { dst, table } => {
+                        r!(dst) = (**(*vmctx).tables.add(table as usize)).len
+                    }
+                    Instr::TableGrow {
+                        dst,
+                        init,
+                        delta,
+                        table,
+                    } => {
                         let t = &mut **(*vmctx).tables.add(table as usize);
                         r!(dst) = match t.grow(r!(delta) as u32 as u64, r!(init)) {
                             Some(old) => old as u32 as u64,
                             None => u32::MAX as u64,
                         };
                     }
-                    Instr::TableFill { table, dst, val, len } => {
+                    Instr::TableFill {
+                        table,
+                        dst,
+                        val,
+                        len,
+                    } => {
                         let t = &mut **(*vmctx).tables.add(table as usize);
-                        if let Err(e) = t.fill(r!(dst) as u32 as u64, r!(val), r!(len) as u32 as u64) {
+                        if let Err(e) =
+                            t.fill(r!(dst) as u32 as u64, r!(val), r!(len) as u32 as u64)
+                        {
                             trap!(e);
                         }
                     }
-                    Instr::TableCopy { dst_table, src_table, dst, src, len } => {
+                    Instr::TableCopy {
+                        dst_table,
+                        src_table,
+                        dst,
+                        src,
+                        len,
+                    } => {
                         let d: *mut Table = *(*vmctx).tables.add(dst_table as usize);
                         let s: *mut Table = *(*vmctx).tables.add(src_table as usize);
-                        let (di, si, n) = (r!(dst) as u32 as u64, r!(src) as u32 as u64, r!(len) as u32 as u64);
-                        let res = if d == s { (*d).copy_within(di, si, n) } else { (*d).copy_from(di, &*s, si, n) };
+                        let (di, si, n) = (
+                            r!(dst) as u32 as u64,
+                            r!(src) as u32 as u64,
+                            r!(len) as u32 as u64,
+                        );
+                        let res = if d == s {
+                            (*d).copy_within(di, si, n)
+                        } else {
+                            (*d).copy_from(di, &*s, si, n)
+                        };
                         if let Err(e) = res {
                             trap!(e);
                         }
                     }
-                    Instr::TableInit { table, seg, dst, src, len } => {
+                    Instr::TableInit {
+                        table,
+                        seg,
+                        dst,
+                        src,
+                        len,
+                    } => {
                         let inst = &*(*vmctx).instance;
                         let t = &mut **(*vmctx).tables.add(table as usize);
                         let items = &inst.elems[seg as usize];
-                        if let Err(e) = t.init(r!(dst) as u32 as u64, items, r!(src) as u32 as u64, r!(len) as u32 as u64) {
+                        if let Err(e) = t.init(
+                            r!(dst) as u32 as u64,
+                            items,
+                            r!(src) as u32 as u64,
+                            r!(len) as u32 as u64,
+                        ) {
                             trap!(e);
                         }
                     }
@@ -520,7 +635,9 @@ impl Vm {
                         let inst = (*vmctx).instance as *mut InstanceData;
                         (&mut (*inst).elems)[seg as usize] = Vec::new();
                     }
-                    Instr::RefFunc { dst, func: f } => r!(dst) = *(*vmctx).funcs.add(f as usize) as u64,
+                    Instr::RefFunc { dst, func: f } => {
+                        r!(dst) = *(*vmctx).funcs.add(f as usize) as u64
+                    }
 
                     // i32 unary
                     Instr::I32Clz { dst, src } => un32!(dst, src, |x: u32| x.leading_zeros()),
@@ -533,62 +650,144 @@ impl Vm {
                     Instr::I64Eqz { dst, src } => un64!(dst, src, |x: u64| (x == 0) as u32),
                     Instr::F32Abs { dst, src } => r!(dst) = r!(src) & 0x7fff_ffff,
                     Instr::F32Neg { dst, src } => r!(dst) = (r!(src) ^ 0x8000_0000) & 0xffff_ffff,
-                    Instr::F32Ceil { dst, src } => unf32!(dst, src, |x: f32| if x.is_nan() { x + x } else { x.ceil() }),
-                    Instr::F32Floor { dst, src } => unf32!(dst, src, |x: f32| if x.is_nan() { x + x } else { x.floor() }),
-                    Instr::F32Trunc { dst, src } => unf32!(dst, src, |x: f32| if x.is_nan() { x + x } else { x.trunc() }),
-                    Instr::F32Nearest { dst, src } => unf32!(dst, src, |x: f32| if x.is_nan() { x + x } else { x.round_ties_even() }),
-                    Instr::F32Sqrt { dst, src } => unf32!(dst, src, |x: f32| if x.is_nan() { x + x } else { x.sqrt() }),
+                    Instr::F32Ceil { dst, src } => {
+                        unf32!(dst, src, |x: f32| if x.is_nan() { x + x } else { x.ceil() })
+                    }
+                    Instr::F32Floor { dst, src } => unf32!(dst, src, |x: f32| if x.is_nan() {
+                        x + x
+                    } else {
+                        x.floor()
+                    }),
+                    Instr::F32Trunc { dst, src } => unf32!(dst, src, |x: f32| if x.is_nan() {
+                        x + x
+                    } else {
+                        x.trunc()
+                    }),
+                    Instr::F32Nearest { dst, src } => unf32!(dst, src, |x: f32| if x.is_nan() {
+                        x + x
+                    } else {
+                        x.round_ties_even()
+                    }),
+                    Instr::F32Sqrt { dst, src } => {
+                        unf32!(dst, src, |x: f32| if x.is_nan() { x + x } else { x.sqrt() })
+                    }
                     Instr::F64Abs { dst, src } => r!(dst) = r!(src) & 0x7fff_ffff_ffff_ffff,
                     Instr::F64Neg { dst, src } => r!(dst) = r!(src) ^ 0x8000_0000_0000_0000,
-                    Instr::F64Ceil { dst, src } => unf64!(dst, src, |x: f64| if x.is_nan() { x + x } else { x.ceil() }),
-                    Instr::F64Floor { dst, src } => unf64!(dst, src, |x: f64| if x.is_nan() { x + x } else { x.floor() }),
-                    Instr::F64Trunc { dst, src } => unf64!(dst, src, |x: f64| if x.is_nan() { x + x } else { x.trunc() }),
-                    Instr::F64Nearest { dst, src } => unf64!(dst, src, |x: f64| if x.is_nan() { x + x } else { x.round_ties_even() }),
-                    Instr::F64Sqrt { dst, src } => unf64!(dst, src, |x: f64| if x.is_nan() { x + x } else { x.sqrt() }),
+                    Instr::F64Ceil { dst, src } => {
+                        unf64!(dst, src, |x: f64| if x.is_nan() { x + x } else { x.ceil() })
+                    }
+                    Instr::F64Floor { dst, src } => unf64!(dst, src, |x: f64| if x.is_nan() {
+                        x + x
+                    } else {
+                        x.floor()
+                    }),
+                    Instr::F64Trunc { dst, src } => unf64!(dst, src, |x: f64| if x.is_nan() {
+                        x + x
+                    } else {
+                        x.trunc()
+                    }),
+                    Instr::F64Nearest { dst, src } => unf64!(dst, src, |x: f64| if x.is_nan() {
+                        x + x
+                    } else {
+                        x.round_ties_even()
+                    }),
+                    Instr::F64Sqrt { dst, src } => {
+                        unf64!(dst, src, |x: f64| if x.is_nan() { x + x } else { x.sqrt() })
+                    }
                     Instr::I32WrapI64 { dst, src } => r!(dst) = r!(src) & 0xffff_ffff,
                     Instr::I32TruncF32S { dst, src } => conv!(dst, src, trunc_f32_i32),
                     Instr::I32TruncF32U { dst, src } => conv!(dst, src, trunc_f32_u32),
                     Instr::I32TruncF64S { dst, src } => conv!(dst, src, trunc_f64_i32),
                     Instr::I32TruncF64U { dst, src } => conv!(dst, src, trunc_f64_u32),
-                    Instr::I64ExtendI32S { dst, src } => r!(dst) = r!(src) as u32 as i32 as i64 as u64,
+                    Instr::I64ExtendI32S { dst, src } => {
+                        r!(dst) = r!(src) as u32 as i32 as i64 as u64
+                    }
                     Instr::I64TruncF32S { dst, src } => conv!(dst, src, trunc_f32_i64),
                     Instr::I64TruncF32U { dst, src } => conv!(dst, src, trunc_f32_u64),
                     Instr::I64TruncF64S { dst, src } => conv!(dst, src, trunc_f64_i64),
                     Instr::I64TruncF64U { dst, src } => conv!(dst, src, trunc_f64_u64),
-                    Instr::F32ConvertI32S { dst, src } => r!(dst) = (r!(src) as u32 as i32 as f32).to_bits() as u64,
-                    Instr::F32ConvertI32U { dst, src } => r!(dst) = (r!(src) as u32 as f32).to_bits() as u64,
-                    Instr::F32ConvertI64S { dst, src } => r!(dst) = (r!(src) as i64 as f32).to_bits() as u64,
-                    Instr::F32ConvertI64U { dst, src } => r!(dst) = (r!(src) as f32).to_bits() as u64,
-                    Instr::F32DemoteF64 { dst, src } => r!(dst) = (f64::from_bits(r!(src)) as f32).to_bits() as u64,
-                    Instr::F64ConvertI32S { dst, src } => r!(dst) = (r!(src) as u32 as i32 as f64).to_bits(),
-                    Instr::F64ConvertI32U { dst, src } => r!(dst) = (r!(src) as u32 as f64).to_bits(),
-                    Instr::F64ConvertI64S { dst, src } => r!(dst) = (r!(src) as i64 as f64).to_bits(),
+                    Instr::F32ConvertI32S { dst, src } => {
+                        r!(dst) = (r!(src) as u32 as i32 as f32).to_bits() as u64
+                    }
+                    Instr::F32ConvertI32U { dst, src } => {
+                        r!(dst) = (r!(src) as u32 as f32).to_bits() as u64
+                    }
+                    Instr::F32ConvertI64S { dst, src } => {
+                        r!(dst) = (r!(src) as i64 as f32).to_bits() as u64
+                    }
+                    Instr::F32ConvertI64U { dst, src } => {
+                        r!(dst) = (r!(src) as f32).to_bits() as u64
+                    }
+                    Instr::F32DemoteF64 { dst, src } => {
+                        r!(dst) = (f64::from_bits(r!(src)) as f32).to_bits() as u64
+                    }
+                    Instr::F64ConvertI32S { dst, src } => {
+                        r!(dst) = (r!(src) as u32 as i32 as f64).to_bits()
+                    }
+                    Instr::F64ConvertI32U { dst, src } => {
+                        r!(dst) = (r!(src) as u32 as f64).to_bits()
+                    }
+                    Instr::F64ConvertI64S { dst, src } => {
+                        r!(dst) = (r!(src) as i64 as f64).to_bits()
+                    }
                     Instr::F64ConvertI64U { dst, src } => r!(dst) = (r!(src) as f64).to_bits(),
-                    Instr::F64PromoteF32 { dst, src } => r!(dst) = (f32::from_bits(r!(src) as u32) as f64).to_bits(),
-                    Instr::I32Extend8S { dst, src } => r!(dst) = r!(src) as u8 as i8 as i32 as u32 as u64,
-                    Instr::I32Extend16S { dst, src } => r!(dst) = r!(src) as u16 as i16 as i32 as u32 as u64,
+                    Instr::F64PromoteF32 { dst, src } => {
+                        r!(dst) = (f32::from_bits(r!(src) as u32) as f64).to_bits()
+                    }
+                    Instr::I32Extend8S { dst, src } => {
+                        r!(dst) = r!(src) as u8 as i8 as i32 as u32 as u64
+                    }
+                    Instr::I32Extend16S { dst, src } => {
+                        r!(dst) = r!(src) as u16 as i16 as i32 as u32 as u64
+                    }
                     Instr::I64Extend8S { dst, src } => r!(dst) = r!(src) as u8 as i8 as i64 as u64,
-                    Instr::I64Extend16S { dst, src } => r!(dst) = r!(src) as u16 as i16 as i64 as u64,
-                    Instr::I64Extend32S { dst, src } => r!(dst) = r!(src) as u32 as i32 as i64 as u64,
-                    Instr::I32TruncSatF32S { dst, src } => r!(dst) = (f32::from_bits(r!(src) as u32) as i32) as u32 as u64,
-                    Instr::I32TruncSatF32U { dst, src } => r!(dst) = (f32::from_bits(r!(src) as u32) as u32) as u64,
-                    Instr::I32TruncSatF64S { dst, src } => r!(dst) = (f64::from_bits(r!(src)) as i32) as u32 as u64,
-                    Instr::I32TruncSatF64U { dst, src } => r!(dst) = (f64::from_bits(r!(src)) as u32) as u64,
-                    Instr::I64TruncSatF32S { dst, src } => r!(dst) = (f32::from_bits(r!(src) as u32) as i64) as u64,
-                    Instr::I64TruncSatF32U { dst, src } => r!(dst) = f32::from_bits(r!(src) as u32) as u64,
-                    Instr::I64TruncSatF64S { dst, src } => r!(dst) = (f64::from_bits(r!(src)) as i64) as u64,
+                    Instr::I64Extend16S { dst, src } => {
+                        r!(dst) = r!(src) as u16 as i16 as i64 as u64
+                    }
+                    Instr::I64Extend32S { dst, src } => {
+                        r!(dst) = r!(src) as u32 as i32 as i64 as u64
+                    }
+                    Instr::I32TruncSatF32S { dst, src } => {
+                        r!(dst) = (f32::from_bits(r!(src) as u32) as i32) as u32 as u64
+                    }
+                    Instr::I32TruncSatF32U { dst, src } => {
+                        r!(dst) = (f32::from_bits(r!(src) as u32) as u32) as u64
+                    }
+                    Instr::I32TruncSatF64S { dst, src } => {
+                        r!(dst) = (f64::from_bits(r!(src)) as i32) as u32 as u64
+                    }
+                    Instr::I32TruncSatF64U { dst, src } => {
+                        r!(dst) = (f64::from_bits(r!(src)) as u32) as u64
+                    }
+                    Instr::I64TruncSatF32S { dst, src } => {
+                        r!(dst) = (f32::from_bits(r!(src) as u32) as i64) as u64
+                    }
+                    Instr::I64TruncSatF32U { dst, src } => {
+                        r!(dst) = f32::from_bits(r!(src) as u32) as u64
+                    }
+                    Instr::I64TruncSatF64S { dst, src } => {
+                        r!(dst) = (f64::from_bits(r!(src)) as i64) as u64
+                    }
                     Instr::I64TruncSatF64U { dst, src } => r!(dst) = f64::from_bits(r!(src)) as u64,
 
                     // i32 binary
                     Instr::I32Eq { dst, a, b } => bin32!(dst, r!(a), r!(b), |x, y| x == y),
                     Instr::I32Ne { dst, a, b } => bin32!(dst, r!(a), r!(b), |x, y| x != y),
-                    Instr::I32LtS { dst, a, b } => bin32!(dst, r!(a), r!(b), |x: u32, y: u32| (x as i32) < (y as i32)),
+                    Instr::I32LtS { dst, a, b } => {
+                        bin32!(dst, r!(a), r!(b), |x: u32, y: u32| (x as i32) < (y as i32))
+                    }
                     Instr::I32LtU { dst, a, b } => bin32!(dst, r!(a), r!(b), |x, y| x < y),
-                    Instr::I32GtS { dst, a, b } => bin32!(dst, r!(a), r!(b), |x: u32, y: u32| (x as i32) > (y as i32)),
+                    Instr::I32GtS { dst, a, b } => {
+                        bin32!(dst, r!(a), r!(b), |x: u32, y: u32| (x as i32) > (y as i32))
+                    }
                     Instr::I32GtU { dst, a, b } => bin32!(dst, r!(a), r!(b), |x, y| x > y),
-                    Instr::I32LeS { dst, a, b } => bin32!(dst, r!(a), r!(b), |x: u32, y: u32| (x as i32) <= (y as i32)),
+                    Instr::I32LeS { dst, a, b } => {
+                        bin32!(dst, r!(a), r!(b), |x: u32, y: u32| (x as i32) <= (y as i32))
+                    }
                     Instr::I32LeU { dst, a, b } => bin32!(dst, r!(a), r!(b), |x, y| x <= y),
-                    Instr::I32GeS { dst, a, b } => bin32!(dst, r!(a), r!(b), |x: u32, y: u32| (x as i32) >= (y as i32)),
+                    Instr::I32GeS { dst, a, b } => {
+                        bin32!(dst, r!(a), r!(b), |x: u32, y: u32| (x as i32) >= (y as i32))
+                    }
                     Instr::I32GeU { dst, a, b } => bin32!(dst, r!(a), r!(b), |x, y| x >= y),
                     Instr::I32Add { dst, a, b } => bin32!(dst, r!(a), r!(b), u32::wrapping_add),
                     Instr::I32Sub { dst, a, b } => bin32!(dst, r!(a), r!(b), u32::wrapping_sub),
@@ -601,19 +800,29 @@ impl Vm {
                     Instr::I32Or { dst, a, b } => bin32!(dst, r!(a), r!(b), |x, y| x | y),
                     Instr::I32Xor { dst, a, b } => bin32!(dst, r!(a), r!(b), |x, y| x ^ y),
                     Instr::I32Shl { dst, a, b } => bin32!(dst, r!(a), r!(b), u32::wrapping_shl),
-                    Instr::I32ShrS { dst, a, b } => bin32!(dst, r!(a), r!(b), |x: u32, y| (x as i32).wrapping_shr(y)),
+                    Instr::I32ShrS { dst, a, b } => {
+                        bin32!(dst, r!(a), r!(b), |x: u32, y| (x as i32).wrapping_shr(y))
+                    }
                     Instr::I32ShrU { dst, a, b } => bin32!(dst, r!(a), r!(b), u32::wrapping_shr),
                     Instr::I32Rotl { dst, a, b } => bin32!(dst, r!(a), r!(b), u32::rotate_left),
                     Instr::I32Rotr { dst, a, b } => bin32!(dst, r!(a), r!(b), u32::rotate_right),
                     Instr::I32EqImm { dst, a, imm } => bin32!(dst, r!(a), imm, |x, y| x == y),
                     Instr::I32NeImm { dst, a, imm } => bin32!(dst, r!(a), imm, |x, y| x != y),
-                    Instr::I32LtSImm { dst, a, imm } => bin32!(dst, r!(a), imm, |x: u32, y: u32| (x as i32) < (y as i32)),
+                    Instr::I32LtSImm { dst, a, imm } => {
+                        bin32!(dst, r!(a), imm, |x: u32, y: u32| (x as i32) < (y as i32))
+                    }
                     Instr::I32LtUImm { dst, a, imm } => bin32!(dst, r!(a), imm, |x, y| x < y),
-                    Instr::I32GtSImm { dst, a, imm } => bin32!(dst, r!(a), imm, |x: u32, y: u32| (x as i32) > (y as i32)),
+                    Instr::I32GtSImm { dst, a, imm } => {
+                        bin32!(dst, r!(a), imm, |x: u32, y: u32| (x as i32) > (y as i32))
+                    }
                     Instr::I32GtUImm { dst, a, imm } => bin32!(dst, r!(a), imm, |x, y| x > y),
-                    Instr::I32LeSImm { dst, a, imm } => bin32!(dst, r!(a), imm, |x: u32, y: u32| (x as i32) <= (y as i32)),
+                    Instr::I32LeSImm { dst, a, imm } => {
+                        bin32!(dst, r!(a), imm, |x: u32, y: u32| (x as i32) <= (y as i32))
+                    }
                     Instr::I32LeUImm { dst, a, imm } => bin32!(dst, r!(a), imm, |x, y| x <= y),
-                    Instr::I32GeSImm { dst, a, imm } => bin32!(dst, r!(a), imm, |x: u32, y: u32| (x as i32) >= (y as i32)),
+                    Instr::I32GeSImm { dst, a, imm } => {
+                        bin32!(dst, r!(a), imm, |x: u32, y: u32| (x as i32) >= (y as i32))
+                    }
                     Instr::I32GeUImm { dst, a, imm } => bin32!(dst, r!(a), imm, |x, y| x >= y),
                     Instr::I32AddImm { dst, a, imm } => bin32!(dst, r!(a), imm, u32::wrapping_add),
                     Instr::I32SubImm { dst, a, imm } => bin32!(dst, r!(a), imm, u32::wrapping_sub),
@@ -626,7 +835,9 @@ impl Vm {
                     Instr::I32OrImm { dst, a, imm } => bin32!(dst, r!(a), imm, |x, y| x | y),
                     Instr::I32XorImm { dst, a, imm } => bin32!(dst, r!(a), imm, |x, y| x ^ y),
                     Instr::I32ShlImm { dst, a, imm } => bin32!(dst, r!(a), imm, u32::wrapping_shl),
-                    Instr::I32ShrSImm { dst, a, imm } => bin32!(dst, r!(a), imm, |x: u32, y| (x as i32).wrapping_shr(y)),
+                    Instr::I32ShrSImm { dst, a, imm } => {
+                        bin32!(dst, r!(a), imm, |x: u32, y| (x as i32).wrapping_shr(y))
+                    }
                     Instr::I32ShrUImm { dst, a, imm } => bin32!(dst, r!(a), imm, u32::wrapping_shr),
                     Instr::I32RotlImm { dst, a, imm } => bin32!(dst, r!(a), imm, u32::rotate_left),
                     Instr::I32RotrImm { dst, a, imm } => bin32!(dst, r!(a), imm, u32::rotate_right),
@@ -634,14 +845,34 @@ impl Vm {
                     // i64 binary
                     Instr::I64Eq { dst, a, b } => bin64!(dst, r!(a), r!(b), |x, y| (x == y) as u64),
                     Instr::I64Ne { dst, a, b } => bin64!(dst, r!(a), r!(b), |x, y| (x != y) as u64),
-                    Instr::I64LtS { dst, a, b } => bin64!(dst, r!(a), r!(b), |x: u64, y: u64| ((x as i64) < (y as i64)) as u64),
-                    Instr::I64LtU { dst, a, b } => bin64!(dst, r!(a), r!(b), |x: u64, y: u64| (x < y) as u64),
-                    Instr::I64GtS { dst, a, b } => bin64!(dst, r!(a), r!(b), |x: u64, y: u64| ((x as i64) > (y as i64)) as u64),
-                    Instr::I64GtU { dst, a, b } => bin64!(dst, r!(a), r!(b), |x: u64, y: u64| (x > y) as u64),
-                    Instr::I64LeS { dst, a, b } => bin64!(dst, r!(a), r!(b), |x: u64, y: u64| ((x as i64) <= (y as i64)) as u64),
-                    Instr::I64LeU { dst, a, b } => bin64!(dst, r!(a), r!(b), |x: u64, y: u64| (x <= y) as u64),
-                    Instr::I64GeS { dst, a, b } => bin64!(dst, r!(a), r!(b), |x: u64, y: u64| ((x as i64) >= (y as i64)) as u64),
-                    Instr::I64GeU { dst, a, b } => bin64!(dst, r!(a), r!(b), |x: u64, y: u64| (x >= y) as u64),
+                    Instr::I64LtS { dst, a, b } => bin64!(dst, r!(a), r!(b), |x: u64, y: u64| ((x
+                        as i64)
+                        < (y as i64))
+                        as u64),
+                    Instr::I64LtU { dst, a, b } => {
+                        bin64!(dst, r!(a), r!(b), |x: u64, y: u64| (x < y) as u64)
+                    }
+                    Instr::I64GtS { dst, a, b } => bin64!(dst, r!(a), r!(b), |x: u64, y: u64| ((x
+                        as i64)
+                        > (y as i64))
+                        as u64),
+                    Instr::I64GtU { dst, a, b } => {
+                        bin64!(dst, r!(a), r!(b), |x: u64, y: u64| (x > y) as u64)
+                    }
+                    Instr::I64LeS { dst, a, b } => bin64!(dst, r!(a), r!(b), |x: u64, y: u64| ((x
+                        as i64)
+                        <= (y as i64))
+                        as u64),
+                    Instr::I64LeU { dst, a, b } => {
+                        bin64!(dst, r!(a), r!(b), |x: u64, y: u64| (x <= y) as u64)
+                    }
+                    Instr::I64GeS { dst, a, b } => bin64!(dst, r!(a), r!(b), |x: u64, y: u64| ((x
+                        as i64)
+                        >= (y as i64))
+                        as u64),
+                    Instr::I64GeU { dst, a, b } => {
+                        bin64!(dst, r!(a), r!(b), |x: u64, y: u64| (x >= y) as u64)
+                    }
                     Instr::I64Add { dst, a, b } => bin64!(dst, r!(a), r!(b), u64::wrapping_add),
                     Instr::I64Sub { dst, a, b } => bin64!(dst, r!(a), r!(b), u64::wrapping_sub),
                     Instr::I64Mul { dst, a, b } => bin64!(dst, r!(a), r!(b), u64::wrapping_mul),
@@ -652,21 +883,53 @@ impl Vm {
                     Instr::I64And { dst, a, b } => bin64!(dst, r!(a), r!(b), |x, y| x & y),
                     Instr::I64Or { dst, a, b } => bin64!(dst, r!(a), r!(b), |x, y| x | y),
                     Instr::I64Xor { dst, a, b } => bin64!(dst, r!(a), r!(b), |x, y| x ^ y),
-                    Instr::I64Shl { dst, a, b } => bin64!(dst, r!(a), r!(b), |x: u64, y: u64| x.wrapping_shl(y as u32)),
-                    Instr::I64ShrS { dst, a, b } => bin64!(dst, r!(a), r!(b), |x: u64, y: u64| (x as i64).wrapping_shr(y as u32)),
-                    Instr::I64ShrU { dst, a, b } => bin64!(dst, r!(a), r!(b), |x: u64, y: u64| x.wrapping_shr(y as u32)),
-                    Instr::I64Rotl { dst, a, b } => bin64!(dst, r!(a), r!(b), |x: u64, y: u64| x.rotate_left((y & 63) as u32)),
-                    Instr::I64Rotr { dst, a, b } => bin64!(dst, r!(a), r!(b), |x: u64, y: u64| x.rotate_right((y & 63) as u32)),
-                    Instr::I64EqImm { dst, a, imm } => bin64!(dst, r!(a), imm, |x, y| (x == y) as u64),
-                    Instr::I64NeImm { dst, a, imm } => bin64!(dst, r!(a), imm, |x, y| (x != y) as u64),
-                    Instr::I64LtSImm { dst, a, imm } => bin64!(dst, r!(a), imm, |x: u64, y: u64| ((x as i64) < (y as i64)) as u64),
-                    Instr::I64LtUImm { dst, a, imm } => bin64!(dst, r!(a), imm, |x: u64, y: u64| (x < y) as u64),
-                    Instr::I64GtSImm { dst, a, imm } => bin64!(dst, r!(a), imm, |x: u64, y: u64| ((x as i64) > (y as i64)) as u64),
-                    Instr::I64GtUImm { dst, a, imm } => bin64!(dst, r!(a), imm, |x: u64, y: u64| (x > y) as u64),
-                    Instr::I64LeSImm { dst, a, imm } => bin64!(dst, r!(a), imm, |x: u64, y: u64| ((x as i64) <= (y as i64)) as u64),
-                    Instr::I64LeUImm { dst, a, imm } => bin64!(dst, r!(a), imm, |x: u64, y: u64| (x <= y) as u64),
-                    Instr::I64GeSImm { dst, a, imm } => bin64!(dst, r!(a), imm, |x: u64, y: u64| ((x as i64) >= (y as i64)) as u64),
-                    Instr::I64GeUImm { dst, a, imm } => bin64!(dst, r!(a), imm, |x: u64, y: u64| (x >= y) as u64),
+                    Instr::I64Shl { dst, a, b } => {
+                        bin64!(dst, r!(a), r!(b), |x: u64, y: u64| x.wrapping_shl(y as u32))
+                    }
+                    Instr::I64ShrS { dst, a, b } => bin64!(dst, r!(a), r!(b), |x: u64, y: u64| (x
+                        as i64)
+                        .wrapping_shr(y as u32)),
+                    Instr::I64ShrU { dst, a, b } => {
+                        bin64!(dst, r!(a), r!(b), |x: u64, y: u64| x.wrapping_shr(y as u32))
+                    }
+                    Instr::I64Rotl { dst, a, b } => bin64!(dst, r!(a), r!(b), |x: u64, y: u64| x
+                        .rotate_left((y & 63) as u32)),
+                    Instr::I64Rotr { dst, a, b } => bin64!(dst, r!(a), r!(b), |x: u64, y: u64| x
+                        .rotate_right((y & 63) as u32)),
+                    Instr::I64EqImm { dst, a, imm } => {
+                        bin64!(dst, r!(a), imm, |x, y| (x == y) as u64)
+                    }
+                    Instr::I64NeImm { dst, a, imm } => {
+                        bin64!(dst, r!(a), imm, |x, y| (x != y) as u64)
+                    }
+                    Instr::I64LtSImm { dst, a, imm } => {
+                        bin64!(dst, r!(a), imm, |x: u64, y: u64| ((x as i64) < (y as i64))
+                            as u64)
+                    }
+                    Instr::I64LtUImm { dst, a, imm } => {
+                        bin64!(dst, r!(a), imm, |x: u64, y: u64| (x < y) as u64)
+                    }
+                    Instr::I64GtSImm { dst, a, imm } => {
+                        bin64!(dst, r!(a), imm, |x: u64, y: u64| ((x as i64) > (y as i64))
+                            as u64)
+                    }
+                    Instr::I64GtUImm { dst, a, imm } => {
+                        bin64!(dst, r!(a), imm, |x: u64, y: u64| (x > y) as u64)
+                    }
+                    Instr::I64LeSImm { dst, a, imm } => {
+                        bin64!(dst, r!(a), imm, |x: u64, y: u64| ((x as i64) <= (y as i64))
+                            as u64)
+                    }
+                    Instr::I64LeUImm { dst, a, imm } => {
+                        bin64!(dst, r!(a), imm, |x: u64, y: u64| (x <= y) as u64)
+                    }
+                    Instr::I64GeSImm { dst, a, imm } => {
+                        bin64!(dst, r!(a), imm, |x: u64, y: u64| ((x as i64) >= (y as i64))
+                            as u64)
+                    }
+                    Instr::I64GeUImm { dst, a, imm } => {
+                        bin64!(dst, r!(a), imm, |x: u64, y: u64| (x >= y) as u64)
+                    }
                     Instr::I64AddImm { dst, a, imm } => bin64!(dst, r!(a), imm, u64::wrapping_add),
                     Instr::I64SubImm { dst, a, imm } => bin64!(dst, r!(a), imm, u64::wrapping_sub),
                     Instr::I64MulImm { dst, a, imm } => bin64!(dst, r!(a), imm, u64::wrapping_mul),
@@ -677,11 +940,24 @@ impl Vm {
                     Instr::I64AndImm { dst, a, imm } => bin64!(dst, r!(a), imm, |x, y| x & y),
                     Instr::I64OrImm { dst, a, imm } => bin64!(dst, r!(a), imm, |x, y| x | y),
                     Instr::I64XorImm { dst, a, imm } => bin64!(dst, r!(a), imm, |x, y| x ^ y),
-                    Instr::I64ShlImm { dst, a, imm } => bin64!(dst, r!(a), imm, |x: u64, y: u64| x.wrapping_shl(y as u32)),
-                    Instr::I64ShrSImm { dst, a, imm } => bin64!(dst, r!(a), imm, |x: u64, y: u64| (x as i64).wrapping_shr(y as u32)),
-                    Instr::I64ShrUImm { dst, a, imm } => bin64!(dst, r!(a), imm, |x: u64, y: u64| x.wrapping_shr(y as u32)),
-                    Instr::I64RotlImm { dst, a, imm } => bin64!(dst, r!(a), imm, |x: u64, y: u64| x.rotate_left((y & 63) as u32)),
-                    Instr::I64RotrImm { dst, a, imm } => bin64!(dst, r!(a), imm, |x: u64, y: u64| x.rotate_right((y & 63) as u32)),
+                    Instr::I64ShlImm { dst, a, imm } => {
+                        bin64!(dst, r!(a), imm, |x: u64, y: u64| x.wrapping_shl(y as u32))
+                    }
+                    Instr::I64ShrSImm { dst, a, imm } => {
+                        bin64!(dst, r!(a), imm, |x: u64, y: u64| (x as i64)
+                            .wrapping_shr(y as u32))
+                    }
+                    Instr::I64ShrUImm { dst, a, imm } => {
+                        bin64!(dst, r!(a), imm, |x: u64, y: u64| x.wrapping_shr(y as u32))
+                    }
+                    Instr::I64RotlImm { dst, a, imm } => {
+                        bin64!(dst, r!(a), imm, |x: u64, y: u64| x
+                            .rotate_left((y & 63) as u32))
+                    }
+                    Instr::I64RotrImm { dst, a, imm } => {
+                        bin64!(dst, r!(a), imm, |x: u64, y: u64| x
+                            .rotate_right((y & 63) as u32))
+                    }
 
                     // floats
                     Instr::F32Eq { dst, a, b } => cmpf32!(dst, a, b, |x, y| x == y),
@@ -714,33 +990,65 @@ impl Vm {
                     // fused compare-and-branch
                     Instr::BrI32Eq { a, b, target } => br_if!(r!(a) as u32 == r!(b) as u32, target),
                     Instr::BrI32Ne { a, b, target } => br_if!(r!(a) as u32 != r!(b) as u32, target),
-                    Instr::BrI32LtS { a, b, target } => br_if!((r!(a) as i32) < (r!(b) as i32), target),
-                    Instr::BrI32LtU { a, b, target } => br_if!((r!(a) as u32) < (r!(b) as u32), target),
-                    Instr::BrI32GtS { a, b, target } => br_if!((r!(a) as i32) > (r!(b) as i32), target),
-                    Instr::BrI32GtU { a, b, target } => br_if!((r!(a) as u32) > (r!(b) as u32), target),
-                    Instr::BrI32LeS { a, b, target } => br_if!((r!(a) as i32) <= (r!(b) as i32), target),
-                    Instr::BrI32LeU { a, b, target } => br_if!((r!(a) as u32) <= (r!(b) as u32), target),
-                    Instr::BrI32GeS { a, b, target } => br_if!((r!(a) as i32) >= (r!(b) as i32), target),
-                    Instr::BrI32GeU { a, b, target } => br_if!((r!(a) as u32) >= (r!(b) as u32), target),
+                    Instr::BrI32LtS { a, b, target } => {
+                        br_if!((r!(a) as i32) < (r!(b) as i32), target)
+                    }
+                    Instr::BrI32LtU { a, b, target } => {
+                        br_if!((r!(a) as u32) < (r!(b) as u32), target)
+                    }
+                    Instr::BrI32GtS { a, b, target } => {
+                        br_if!((r!(a) as i32) > (r!(b) as i32), target)
+                    }
+                    Instr::BrI32GtU { a, b, target } => {
+                        br_if!((r!(a) as u32) > (r!(b) as u32), target)
+                    }
+                    Instr::BrI32LeS { a, b, target } => {
+                        br_if!((r!(a) as i32) <= (r!(b) as i32), target)
+                    }
+                    Instr::BrI32LeU { a, b, target } => {
+                        br_if!((r!(a) as u32) <= (r!(b) as u32), target)
+                    }
+                    Instr::BrI32GeS { a, b, target } => {
+                        br_if!((r!(a) as i32) >= (r!(b) as i32), target)
+                    }
+                    Instr::BrI32GeU { a, b, target } => {
+                        br_if!((r!(a) as u32) >= (r!(b) as u32), target)
+                    }
                     Instr::BrI32EqImm { a, imm, target } => br_if!(r!(a) as i32 == imm, target),
                     Instr::BrI32NeImm { a, imm, target } => br_if!(r!(a) as i32 != imm, target),
                     Instr::BrI32LtSImm { a, imm, target } => br_if!((r!(a) as i32) < imm, target),
-                    Instr::BrI32LtUImm { a, imm, target } => br_if!((r!(a) as u32) < imm as u32, target),
+                    Instr::BrI32LtUImm { a, imm, target } => {
+                        br_if!((r!(a) as u32) < imm as u32, target)
+                    }
                     Instr::BrI32GtSImm { a, imm, target } => br_if!((r!(a) as i32) > imm, target),
-                    Instr::BrI32GtUImm { a, imm, target } => br_if!((r!(a) as u32) > imm as u32, target),
+                    Instr::BrI32GtUImm { a, imm, target } => {
+                        br_if!((r!(a) as u32) > imm as u32, target)
+                    }
                     Instr::BrI32LeSImm { a, imm, target } => br_if!((r!(a) as i32) <= imm, target),
-                    Instr::BrI32LeUImm { a, imm, target } => br_if!((r!(a) as u32) <= imm as u32, target),
+                    Instr::BrI32LeUImm { a, imm, target } => {
+                        br_if!((r!(a) as u32) <= imm as u32, target)
+                    }
                     Instr::BrI32GeSImm { a, imm, target } => br_if!((r!(a) as i32) >= imm, target),
-                    Instr::BrI32GeUImm { a, imm, target } => br_if!((r!(a) as u32) >= imm as u32, target),
+                    Instr::BrI32GeUImm { a, imm, target } => {
+                        br_if!((r!(a) as u32) >= imm as u32, target)
+                    }
                     Instr::BrI64Eq { a, b, target } => br_if!(r!(a) == r!(b), target),
                     Instr::BrI64Ne { a, b, target } => br_if!(r!(a) != r!(b), target),
-                    Instr::BrI64LtS { a, b, target } => br_if!((r!(a) as i64) < (r!(b) as i64), target),
+                    Instr::BrI64LtS { a, b, target } => {
+                        br_if!((r!(a) as i64) < (r!(b) as i64), target)
+                    }
                     Instr::BrI64LtU { a, b, target } => br_if!(r!(a) < r!(b), target),
-                    Instr::BrI64GtS { a, b, target } => br_if!((r!(a) as i64) > (r!(b) as i64), target),
+                    Instr::BrI64GtS { a, b, target } => {
+                        br_if!((r!(a) as i64) > (r!(b) as i64), target)
+                    }
                     Instr::BrI64GtU { a, b, target } => br_if!(r!(a) > r!(b), target),
-                    Instr::BrI64LeS { a, b, target } => br_if!((r!(a) as i64) <= (r!(b) as i64), target),
+                    Instr::BrI64LeS { a, b, target } => {
+                        br_if!((r!(a) as i64) <= (r!(b) as i64), target)
+                    }
                     Instr::BrI64LeU { a, b, target } => br_if!(r!(a) <= r!(b), target),
-                    Instr::BrI64GeS { a, b, target } => br_if!((r!(a) as i64) >= (r!(b) as i64), target),
+                    Instr::BrI64GeS { a, b, target } => {
+                        br_if!((r!(a) as i64) >= (r!(b) as i64), target)
+                    }
                     Instr::BrI64GeU { a, b, target } => br_if!(r!(a) >= r!(b), target),
                     Instr::BrI64EqImm { a, imm, target } => br_if!(r!(a) as i64 == imm, target),
                     Instr::BrI64NeImm { a, imm, target } => br_if!(r!(a) as i64 != imm, target),
@@ -774,7 +1082,9 @@ fn div_s32(x: u32, y: u32) -> Result<u32, Trap> {
     if y == 0 {
         return Err(Trap::IntegerDivisionByZero);
     }
-    x.checked_div(y).map(|v| v as u32).ok_or(Trap::IntegerOverflow)
+    x.checked_div(y)
+        .map(|v| v as u32)
+        .ok_or(Trap::IntegerOverflow)
 }
 fn div_u32(x: u32, y: u32) -> Result<u32, Trap> {
     x.checked_div(y).ok_or(Trap::IntegerDivisionByZero)
@@ -793,7 +1103,9 @@ fn div_s64(x: u64, y: u64) -> Result<u64, Trap> {
     if y == 0 {
         return Err(Trap::IntegerDivisionByZero);
     }
-    x.checked_div(y).map(|v| v as u64).ok_or(Trap::IntegerOverflow)
+    x.checked_div(y)
+        .map(|v| v as u64)
+        .ok_or(Trap::IntegerOverflow)
 }
 fn div_u64(x: u64, y: u64) -> Result<u64, Trap> {
     x.checked_div(y).ok_or(Trap::IntegerDivisionByZero)
@@ -864,15 +1176,83 @@ macro_rules! trunc {
                 return Err(Trap::BadConversionToInteger);
             }
             let t = x.trunc();
-            if t >= $lo && t < $hi { Ok(($out)(t as $to)) } else { Err(Trap::IntegerOverflow) }
+            if ($lo..$hi).contains(&t) {
+                Ok(($out)(t as $to))
+            } else {
+                Err(Trap::IntegerOverflow)
+            }
         }
     };
 }
-trunc!(trunc_f32_i32, f32, |r: u64| f32::from_bits(r as u32), -2147483648.0, 2147483648.0, i32, |v: i32| v as u32 as u64);
-trunc!(trunc_f32_u32, f32, |r: u64| f32::from_bits(r as u32), 0.0, 4294967296.0, u32, |v: u32| v as u64);
-trunc!(trunc_f64_i32, f64, f64::from_bits, -2147483648.0, 2147483648.0, i32, |v: i32| v as u32 as u64);
-trunc!(trunc_f64_u32, f64, f64::from_bits, 0.0, 4294967296.0, u32, |v: u32| v as u64);
-trunc!(trunc_f32_i64, f32, |r: u64| f32::from_bits(r as u32), -9223372036854775808.0, 9223372036854775808.0, i64, |v: i64| v as u64);
-trunc!(trunc_f32_u64, f32, |r: u64| f32::from_bits(r as u32), 0.0, 18446744073709551616.0, u64, |v: u64| v);
-trunc!(trunc_f64_i64, f64, f64::from_bits, -9223372036854775808.0, 9223372036854775808.0, i64, |v: i64| v as u64);
-trunc!(trunc_f64_u64, f64, f64::from_bits, 0.0, 18446744073709551616.0, u64, |v: u64| v);
+trunc!(
+    trunc_f32_i32,
+    f32,
+    |r: u64| f32::from_bits(r as u32),
+    -2147483648.0,
+    2147483648.0,
+    i32,
+    |v: i32| v as u32 as u64
+);
+trunc!(
+    trunc_f32_u32,
+    f32,
+    |r: u64| f32::from_bits(r as u32),
+    0.0,
+    4294967296.0,
+    u32,
+    |v: u32| v as u64
+);
+trunc!(
+    trunc_f64_i32,
+    f64,
+    f64::from_bits,
+    -2147483648.0,
+    2147483648.0,
+    i32,
+    |v: i32| v as u32 as u64
+);
+trunc!(
+    trunc_f64_u32,
+    f64,
+    f64::from_bits,
+    0.0,
+    4294967296.0,
+    u32,
+    |v: u32| v as u64
+);
+trunc!(
+    trunc_f32_i64,
+    f32,
+    |r: u64| f32::from_bits(r as u32),
+    -9223372036854775808.0,
+    9223372036854775808.0,
+    i64,
+    |v: i64| v as u64
+);
+trunc!(
+    trunc_f32_u64,
+    f32,
+    |r: u64| f32::from_bits(r as u32),
+    0.0,
+    18446744073709551616.0,
+    u64,
+    |v: u64| v
+);
+trunc!(
+    trunc_f64_i64,
+    f64,
+    f64::from_bits,
+    -9223372036854775808.0,
+    9223372036854775808.0,
+    i64,
+    |v: i64| v as u64
+);
+trunc!(
+    trunc_f64_u64,
+    f64,
+    f64::from_bits,
+    0.0,
+    18446744073709551616.0,
+    u64,
+    |v: u64| v
+);

@@ -16,7 +16,8 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use wasmlab_contract::{
-    Engine, EngineConfig, Error, Extern, Features, Imports, Instance, Module, Result, Store, Val, downcast_module,
+    Engine, EngineConfig, Error, Extern, Features, Imports, Instance, Module, Result, Store, Val,
+    downcast_module,
 };
 use wasmlab_runtime::{FuncRef, InstanceData, Item, ModuleInfo, sig};
 
@@ -32,12 +33,17 @@ pub struct InterpEngine {
 
 impl InterpEngine {
     pub fn new(config: &EngineConfig) -> InterpEngine {
-        InterpEngine { features: config.features.intersection(FEATURES), fuel: config.fuel }
+        InterpEngine {
+            features: config.features.intersection(FEATURES),
+            fuel: config.fuel,
+        }
     }
 
     /// A fresh store, typed (the contract's `new_store` boxes it).
     pub fn store(&self) -> InterpStore {
-        InterpStore { inner: Rc::new(StoreInner::new(self.fuel)) }
+        InterpStore {
+            inner: Rc::new(StoreInner::new(self.fuel)),
+        }
     }
 }
 
@@ -78,7 +84,10 @@ impl Engine for InterpEngine {
     fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>> {
         let info = ModuleInfo::new(wasm, self.features)?;
         let funcs = wasmlab_regir::translate_module(&info, wasm)?;
-        Ok(Box::new(InterpModule { info: Arc::new(info), code: Arc::new(Code { funcs }) }))
+        Ok(Box::new(InterpModule {
+            info: Arc::new(info),
+            code: Arc::new(Code { funcs }),
+        }))
     }
 
     fn new_store(&self) -> Box<dyn Store> {
@@ -94,13 +103,22 @@ struct StoreInner {
 
 impl StoreInner {
     fn new(fuel: Option<u64>) -> StoreInner {
-        StoreInner { rt: wasmlab_runtime::Store::new(), vm: RefCell::new(Vm::default()), fuel }
+        StoreInner {
+            rt: wasmlab_runtime::Store::new(),
+            vm: RefCell::new(Vm::default()),
+            fuel,
+        }
     }
 
     /// Calls `f` with raw arguments (already type-checked).
     fn invoke(&self, f: *const FuncRef, args: &[u64]) -> Result<Vec<u64>> {
-        let mut vm = self.vm.try_borrow_mut().map_err(|_| Error::Internal("re-entrant call into the store".into()))?;
-        let mut fuel = self.fuel.map_or(i64::MAX, |f| f.min(i64::MAX as u64) as i64);
+        let mut vm = self
+            .vm
+            .try_borrow_mut()
+            .map_err(|_| Error::Internal("re-entrant call into the store".into()))?;
+        let mut fuel = self
+            .fuel
+            .map_or(i64::MAX, |f| f.min(i64::MAX as u64) as i64);
         // SAFETY: `f` belongs to this store (alive: we hold it), whose
         // instances all carry interpreter code; the caller checked the args.
         let r = unsafe { vm.invoke(f, args, &mut fuel) };
@@ -122,17 +140,27 @@ impl Store for InterpStore {
 
 impl InterpStore {
     /// [`Store::instantiate`], returning the typed instance.
-    pub fn instantiate_typed(&mut self, module: &dyn Module, imports: &Imports) -> Result<InterpInstance> {
+    pub fn instantiate_typed(
+        &mut self,
+        module: &dyn Module,
+        imports: &Imports,
+    ) -> Result<InterpInstance> {
         let m: &InterpModule = downcast_module(module, "interp")?;
         let code_ptr = Arc::as_ptr(&m.code) as *const ();
         let owner: Arc<dyn Any> = m.code.clone();
-        let inst = self.inner.rt.instantiate(m.info.clone(), code_ptr, owner, imports)?;
+        let inst = self
+            .inner
+            .rt
+            .instantiate(m.info.clone(), code_ptr, owner, imports)?;
         if let Some(start) = m.info.start {
             // SAFETY: the instance is alive in the store.
             let f = unsafe { (*inst).func(start) };
             self.inner.invoke(f, &[])?;
         }
-        Ok(InterpInstance { store: self.inner.clone(), inst })
+        Ok(InterpInstance {
+            store: self.inner.clone(),
+            inst,
+        })
     }
 }
 
@@ -162,17 +190,30 @@ impl Instance for InterpInstance {
     fn call(&mut self, export: &str, args: &[Val]) -> Result<Vec<Val>> {
         let f = match self.data().export_item(export) {
             Some(Item::Func(f)) => f,
-            Some(_) => return Err(Error::Usage(format!("export \"{export}\" is not a function"))),
+            Some(_) => {
+                return Err(Error::Usage(format!(
+                    "export \"{export}\" is not a function"
+                )));
+            }
             None => return Err(Error::Usage(format!("unknown export \"{export}\""))),
         };
         // SAFETY: function references of our store are alive.
         let ty = sig::func_type(unsafe { (*f).sig });
         if args.len() != ty.params.len() || args.iter().zip(&ty.params).any(|(a, t)| a.ty() != *t) {
-            return Err(Error::Usage(format!("\"{export}\" expects {ty}, got {args:?}")));
+            return Err(Error::Usage(format!(
+                "\"{export}\" expects {ty}, got {args:?}"
+            )));
         }
-        let raw: Vec<u64> = args.iter().map(|a| self.store.rt.val_to_raw(*a)).collect::<Result<_>>()?;
+        let raw: Vec<u64> = args
+            .iter()
+            .map(|a| self.store.rt.val_to_raw(*a))
+            .collect::<Result<_>>()?;
         let results = self.store.invoke(f, &raw)?;
-        Ok(results.iter().zip(&ty.results).map(|(r, t)| self.store.rt.raw_to_val(*r, *t)).collect())
+        Ok(results
+            .iter()
+            .zip(&ty.results)
+            .map(|(r, t)| self.store.rt.raw_to_val(*r, *t))
+            .collect())
     }
 
     fn global(&mut self, export: &str) -> Option<Val> {

@@ -11,7 +11,9 @@ fn engine() -> InterpEngine {
 }
 
 fn inst(wat: &str) -> Box<dyn Instance> {
-    engine().instantiate_fresh(&wat::parse_str(wat).unwrap()).unwrap()
+    engine()
+        .instantiate_fresh(&wat::parse_str(wat).unwrap())
+        .unwrap()
 }
 
 #[test]
@@ -21,10 +23,16 @@ fn unbounded_recursion_is_a_stack_overflow_trap() {
              (func $r (export "r") (param i64) (result i64) (call $r (i64.add (local.get 0) (i64.const 1))))
              (func $big (export "big") (local i64 i64 i64 i64 i64 i64 i64 i64 i64 i64) (call $big)))"#,
     );
-    assert_eq!(i.call("r", &[Val::I64(0)]), Err(Error::Trap(Trap::StackOverflow)));
+    assert_eq!(
+        i.call("r", &[Val::I64(0)]),
+        Err(Error::Trap(Trap::StackOverflow))
+    );
     assert_eq!(i.call("big", &[]), Err(Error::Trap(Trap::StackOverflow)));
     // The instance stays usable after the trap.
-    assert_eq!(i.call("r", &[Val::I64(0)]), Err(Error::Trap(Trap::StackOverflow)));
+    assert_eq!(
+        i.call("r", &[Val::I64(0)]),
+        Err(Error::Trap(Trap::StackOverflow))
+    );
 }
 
 #[test]
@@ -45,11 +53,21 @@ fn fuel_bounds_loops_and_is_per_call() {
              (local.get 0)))"#,
     )
     .unwrap();
-    let e = InterpEngine::new(&EngineConfig { fuel: Some(1000), ..EngineConfig::default() });
+    let e = InterpEngine::new(&EngineConfig {
+        fuel: Some(1000),
+        ..EngineConfig::default()
+    });
     let mut i = e.instantiate_fresh(&wasm).unwrap();
     assert_eq!(i.call("spin", &[Val::I32(100)]), Ok(vec![Val::I32(0)]));
-    assert_eq!(i.call("spin", &[Val::I32(100)]), Ok(vec![Val::I32(0)]), "fuel is per call");
-    assert_eq!(i.call("spin", &[Val::I32(5000)]), Err(Error::Trap(Trap::OutOfFuel)));
+    assert_eq!(
+        i.call("spin", &[Val::I32(100)]),
+        Ok(vec![Val::I32(0)]),
+        "fuel is per call"
+    );
+    assert_eq!(
+        i.call("spin", &[Val::I32(5000)]),
+        Err(Error::Trap(Trap::OutOfFuel))
+    );
 }
 
 #[test]
@@ -65,7 +83,10 @@ fn call_and_back_edge_counters_count() {
     .unwrap();
     let e = engine();
     let m = e.compile(&wasm).unwrap();
-    let mut typed = e.store().instantiate_typed(m.as_ref(), &Imports::new()).unwrap();
+    let mut typed = e
+        .store()
+        .instantiate_typed(m.as_ref(), &Imports::new())
+        .unwrap();
     typed.call("run", &[Val::I32(10)]).unwrap();
     assert_eq!(typed.call_counts(), &[10, 1]);
     assert_eq!(typed.loop_counts(), &[0, 9]);
@@ -84,12 +105,21 @@ fn host_functions_receive_and_return_values() {
     imports.define(
         "env",
         "add",
-        Import::Func(HostFunc::new(FuncType::new([ValType::I32, ValType::F64], [ValType::F64]), |args| match args {
-            [Val::I32(a), Val::F64(b)] => Ok(vec![Val::F64((*a as f64 + f64::from_bits(*b)).to_bits())]),
-            _ => Err(Trap::HostError),
-        })),
+        Import::Func(HostFunc::new(
+            FuncType::new([ValType::I32, ValType::F64], [ValType::F64]),
+            |args| match args {
+                [Val::I32(a), Val::F64(b)] => {
+                    Ok(vec![Val::F64((*a as f64 + f64::from_bits(*b)).to_bits())])
+                }
+                _ => Err(Trap::HostError),
+            },
+        )),
     );
-    imports.define("env", "fail", Import::Func(HostFunc::new(FuncType::default(), |_| Err(Trap::HostError))));
+    imports.define(
+        "env",
+        "fail",
+        Import::Func(HostFunc::new(FuncType::default(), |_| Err(Trap::HostError))),
+    );
     let e = engine();
     let m = e.compile(&wasm).unwrap();
     let mut i = e.new_store().instantiate(m.as_ref(), &imports).unwrap();
@@ -102,11 +132,14 @@ fn instances_link_and_share_memory_growth() {
     let e = engine();
     let mut store = e.new_store();
     let a = e
-        .compile(&wat::parse_str(
-            r#"(module (memory (export "mem") 1 4)
+        .compile(
+            &wat::parse_str(
+                r#"(module (memory (export "mem") 1 4)
                  (func (export "grow") (result i32) (memory.grow (i32.const 1)))
                  (func (export "size") (result i32) (memory.size)))"#,
-        ).unwrap())
+            )
+            .unwrap(),
+        )
         .unwrap();
     let mut ia = store.instantiate(a.as_ref(), &Imports::new()).unwrap();
     let mut imports = Imports::new();
@@ -132,17 +165,25 @@ fn instances_link_and_share_memory_growth() {
 fn start_function_trap_fails_instantiation_but_effects_stay() {
     let e = engine();
     let mut store = e.new_store();
-    let a = e.compile(&wat::parse_str(r#"(module (memory (export "mem") 1))"#).unwrap()).unwrap();
+    let a = e
+        .compile(&wat::parse_str(r#"(module (memory (export "mem") 1))"#).unwrap())
+        .unwrap();
     let mut ia = store.instantiate(a.as_ref(), &Imports::new()).unwrap();
     let mut imports = Imports::new();
     imports.define("a", "mem", Import::Extern(ia.export("mem").unwrap()));
     let b = e
-        .compile(&wat::parse_str(
-            r#"(module (import "a" "mem" (memory 1)) (data (i32.const 5) "z")
+        .compile(
+            &wat::parse_str(
+                r#"(module (import "a" "mem" (memory 1)) (data (i32.const 5) "z")
                  (func $s (i32.store8 (i32.const 6) (i32.const 1)) unreachable) (start $s))"#,
-        ).unwrap())
+            )
+            .unwrap(),
+        )
         .unwrap();
-    assert_eq!(store.instantiate(b.as_ref(), &imports).err(), Some(Error::Trap(Trap::Unreachable)));
+    assert_eq!(
+        store.instantiate(b.as_ref(), &imports).err(),
+        Some(Error::Trap(Trap::Unreachable))
+    );
     let mem = ia.memory("mem").unwrap();
     assert_eq!((mem[5], mem[6]), (b'z', 1));
 }
@@ -151,9 +192,17 @@ fn start_function_trap_fails_instantiation_but_effects_stay() {
 fn errors_are_classified() {
     let e = engine();
     let simd = wat::parse_str("(module (func (result v128) (v128.const i64x2 1 2)))").unwrap();
-    assert_eq!(e.compile(&simd).err(), Some(Error::Unsupported("simd".into())));
-    assert!(matches!(e.compile(b"\0asm\x01\0\0\0\x01"), Err(Error::Invalid(_))));
-    let mut i = inst(r#"(module (func (export "f") (param i32) (result i32) (local.get 0)) (global (export "g") i32 (i32.const 1)))"#);
+    assert_eq!(
+        e.compile(&simd).err(),
+        Some(Error::Unsupported("simd".into()))
+    );
+    assert!(matches!(
+        e.compile(b"\0asm\x01\0\0\0\x01"),
+        Err(Error::Invalid(_))
+    ));
+    let mut i = inst(
+        r#"(module (func (export "f") (param i32) (result i32) (local.get 0)) (global (export "g") i32 (i32.const 1)))"#,
+    );
     assert!(matches!(i.call("nope", &[]), Err(Error::Usage(_))));
     assert!(matches!(i.call("g", &[]), Err(Error::Usage(_))));
     assert!(matches!(i.call("f", &[Val::I64(1)]), Err(Error::Usage(_))));
@@ -175,20 +224,63 @@ fn arithmetic_edge_cases() {
              (func (export "load") (param i32) (result i32) (i32.load offset=4294967295 (local.get 0)))
              (memory 1))"#,
     );
-    assert_eq!(i.call("div", &[Val::I32(i32::MIN), Val::I32(-1)]), Err(Error::Trap(Trap::IntegerOverflow)));
-    assert_eq!(i.call("div", &[Val::I32(1), Val::I32(0)]), Err(Error::Trap(Trap::IntegerDivisionByZero)));
-    assert_eq!(i.call("div", &[Val::I32(-7), Val::I32(2)]), Ok(vec![Val::I32(-3)]));
-    assert_eq!(i.call("rem", &[Val::I32(i32::MIN), Val::I32(-1)]), Ok(vec![Val::I32(0)]));
+    assert_eq!(
+        i.call("div", &[Val::I32(i32::MIN), Val::I32(-1)]),
+        Err(Error::Trap(Trap::IntegerOverflow))
+    );
+    assert_eq!(
+        i.call("div", &[Val::I32(1), Val::I32(0)]),
+        Err(Error::Trap(Trap::IntegerDivisionByZero))
+    );
+    assert_eq!(
+        i.call("div", &[Val::I32(-7), Val::I32(2)]),
+        Ok(vec![Val::I32(-3)])
+    );
+    assert_eq!(
+        i.call("rem", &[Val::I32(i32::MIN), Val::I32(-1)]),
+        Ok(vec![Val::I32(0)])
+    );
     let neg0 = (-0.0f32).to_bits();
-    assert_eq!(i.call("min", &[Val::F32(0), Val::F32(neg0)]), Ok(vec![Val::F32(neg0)]));
-    assert!(i.call("min", &[Val::F32(f32::NAN.to_bits()), Val::F32(0)]).unwrap()[0].is_nan());
-    assert_eq!(i.call("nearest", &[Val::F64(2.5f64.to_bits())]), Ok(vec![Val::F64(2.0f64.to_bits())]));
-    assert_eq!(i.call("nearest", &[Val::F64((-3.5f64).to_bits())]), Ok(vec![Val::F64((-4.0f64).to_bits())]));
-    assert_eq!(i.call("trunc", &[Val::F64(f64::NAN.to_bits())]), Err(Error::Trap(Trap::BadConversionToInteger)));
-    assert_eq!(i.call("trunc", &[Val::F64(2147483648.0f64.to_bits())]), Err(Error::Trap(Trap::IntegerOverflow)));
-    assert_eq!(i.call("trunc", &[Val::F64((-2147483648.9f64).to_bits())]), Ok(vec![Val::I32(i32::MIN)]));
-    assert_eq!(i.call("sat", &[Val::F64((-5.0f64).to_bits())]), Ok(vec![Val::I32(0)]));
-    assert_eq!(i.call("sat", &[Val::F64(1e12f64.to_bits())]), Ok(vec![Val::I32(-1)]));
+    assert_eq!(
+        i.call("min", &[Val::F32(0), Val::F32(neg0)]),
+        Ok(vec![Val::F32(neg0)])
+    );
+    assert!(
+        i.call("min", &[Val::F32(f32::NAN.to_bits()), Val::F32(0)])
+            .unwrap()[0]
+            .is_nan()
+    );
+    assert_eq!(
+        i.call("nearest", &[Val::F64(2.5f64.to_bits())]),
+        Ok(vec![Val::F64(2.0f64.to_bits())])
+    );
+    assert_eq!(
+        i.call("nearest", &[Val::F64((-3.5f64).to_bits())]),
+        Ok(vec![Val::F64((-4.0f64).to_bits())])
+    );
+    assert_eq!(
+        i.call("trunc", &[Val::F64(f64::NAN.to_bits())]),
+        Err(Error::Trap(Trap::BadConversionToInteger))
+    );
+    assert_eq!(
+        i.call("trunc", &[Val::F64(2147483648.0f64.to_bits())]),
+        Err(Error::Trap(Trap::IntegerOverflow))
+    );
+    assert_eq!(
+        i.call("trunc", &[Val::F64((-2147483648.9f64).to_bits())]),
+        Ok(vec![Val::I32(i32::MIN)])
+    );
+    assert_eq!(
+        i.call("sat", &[Val::F64((-5.0f64).to_bits())]),
+        Ok(vec![Val::I32(0)])
+    );
+    assert_eq!(
+        i.call("sat", &[Val::F64(1e12f64.to_bits())]),
+        Ok(vec![Val::I32(-1)])
+    );
     // The effective address is computed in 64 bits: no wrap-around.
-    assert_eq!(i.call("load", &[Val::I32(1)]), Err(Error::Trap(Trap::MemoryOutOfBounds)));
+    assert_eq!(
+        i.call("load", &[Val::I32(1)]),
+        Err(Error::Trap(Trap::MemoryOutOfBounds))
+    );
 }

@@ -217,7 +217,10 @@ mod tests {
     #[test]
     fn ir_table_documents_every_op() {
         let doc = include_str!("../IR.md");
-        let missing: Vec<_> = OP_NAMES.iter().filter(|n| !doc.contains(&format!("`{n}`"))).collect();
+        let missing: Vec<_> = OP_NAMES
+            .iter()
+            .filter(|n| !doc.contains(&format!("`{n}`")))
+            .collect();
         assert!(missing.is_empty(), "IR.md lacks {missing:?}");
         assert!(OP_NAMES.len() > 250, "{}", OP_NAMES.len());
     }

@@ -6,13 +6,17 @@ use std::fmt::Write;
 use crate::instr::Instr;
 use crate::translate::Func;
 
-const REG_FIELDS: &[&str] = &["dst", "a", "b", "src", "c", "index", "base", "addr", "val", "delta", "len", "init"];
+const REG_FIELDS: &[&str] = &[
+    "dst", "a", "b", "src", "c", "index", "base", "addr", "val", "delta", "len", "init",
+];
 
 /// One instruction, e.g. `I32AddImm r3 = r0, 1` is printed as
 /// `I32AddImm dst=r3 a=r0 imm=1`.
 pub fn print_instr(i: &Instr) -> String {
     let dbg = format!("{i:?}");
-    let Some((name, rest)) = dbg.split_once(" { ") else { return dbg };
+    let Some((name, rest)) = dbg.split_once(" { ") else {
+        return dbg;
+    };
     let fields = rest.trim_end_matches(" }");
     let mut out = name.to_string();
     for field in fields.split(", ") {

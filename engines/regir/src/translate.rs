@@ -102,8 +102,10 @@ fn negate(i: Instr) -> Option<Instr> {
             }
         };
     }
-    Some(pairs!(I32Eq <=> I32Ne, I32LtS <=> I32GeS, I32LtU <=> I32GeU, I32GtS <=> I32LeS, I32GtU <=> I32LeU,
-        I64Eq <=> I64Ne, I64LtS <=> I64GeS, I64LtU <=> I64GeU, I64GtS <=> I64LeS, I64GtU <=> I64LeU))
+    Some(
+        pairs!(I32Eq <=> I32Ne, I32LtS <=> I32GeS, I32LtU <=> I32GeU, I32GtS <=> I32LeS, I32GtU <=> I32LeU,
+        I64Eq <=> I64Ne, I64LtS <=> I64GeS, I64LtU <=> I64GeU, I64GtS <=> I64LeS, I64GtU <=> I64LeU),
+    )
 }
 
 fn negate_imm(i: Instr) -> Option<Instr> {
@@ -116,9 +118,11 @@ fn negate_imm(i: Instr) -> Option<Instr> {
             }
         };
     }
-    Some(pairs!(I32EqImm <=> I32NeImm, I32LtSImm <=> I32GeSImm, I32LtUImm <=> I32GeUImm, I32GtSImm <=> I32LeSImm,
+    Some(
+        pairs!(I32EqImm <=> I32NeImm, I32LtSImm <=> I32GeSImm, I32LtUImm <=> I32GeUImm, I32GtSImm <=> I32LeSImm,
         I32GtUImm <=> I32LeUImm, I64EqImm <=> I64NeImm, I64LtSImm <=> I64GeSImm, I64LtUImm <=> I64GeUImm,
-        I64GtSImm <=> I64LeSImm, I64GtUImm <=> I64LeUImm))
+        I64GtSImm <=> I64LeSImm, I64GtUImm <=> I64LeUImm),
+    )
 }
 
 type Bin = fn(R, R, R) -> Instr;
@@ -133,33 +137,53 @@ struct BinOp {
 
 macro_rules! binop {
     ($rr:ident) => {
-        BinOp { rr: |dst, a, b| Instr::$rr { dst, a, b }, imm: None, swapped: None }
+        BinOp {
+            rr: |dst, a, b| Instr::$rr { dst, a, b },
+            imm: None,
+            swapped: None,
+        }
     };
     ($rr:ident, $imm:ident, i32, $sw:ident) => {
         BinOp {
             rr: |dst, a, b| Instr::$rr { dst, a, b },
-            imm: Some(|dst, a, v| Instr::$imm { dst, a, imm: v as u32 as i32 }),
+            imm: Some(|dst, a, v| Instr::$imm {
+                dst,
+                a,
+                imm: v as u32 as i32,
+            }),
             swapped: Some(|dst, a, b| Instr::$sw { dst, a, b }),
         }
     };
     ($rr:ident, $imm:ident, i32) => {
         BinOp {
             rr: |dst, a, b| Instr::$rr { dst, a, b },
-            imm: Some(|dst, a, v| Instr::$imm { dst, a, imm: v as u32 as i32 }),
+            imm: Some(|dst, a, v| Instr::$imm {
+                dst,
+                a,
+                imm: v as u32 as i32,
+            }),
             swapped: None,
         }
     };
     ($rr:ident, $imm:ident, i64, $sw:ident) => {
         BinOp {
             rr: |dst, a, b| Instr::$rr { dst, a, b },
-            imm: Some(|dst, a, v| Instr::$imm { dst, a, imm: v as i64 }),
+            imm: Some(|dst, a, v| Instr::$imm {
+                dst,
+                a,
+                imm: v as i64,
+            }),
             swapped: Some(|dst, a, b| Instr::$sw { dst, a, b }),
         }
     };
     ($rr:ident, $imm:ident, i64) => {
         BinOp {
             rr: |dst, a, b| Instr::$rr { dst, a, b },
-            imm: Some(|dst, a, v| Instr::$imm { dst, a, imm: v as i64 }),
+            imm: Some(|dst, a, v| Instr::$imm {
+                dst,
+                a,
+                imm: v as i64,
+            }),
             swapped: None,
         }
     };
@@ -199,7 +223,9 @@ impl<'a> Translator<'a> {
     }
 
     fn pop(&mut self) -> Opd {
-        self.stack.pop().expect("validated: operand stack underflow")
+        self.stack
+            .pop()
+            .expect("validated: operand stack underflow")
     }
 
     /// Puts stack entry `i` into its stack register.
@@ -371,7 +397,11 @@ impl<'a> Translator<'a> {
                 }
                 self.stack = saved;
                 let src = self.reg(top)?;
-                self.emit(Instr::CopySpan { dst: 0, src, n: n as u16 });
+                self.emit(Instr::CopySpan {
+                    dst: 0,
+                    src,
+                    n: n as u16,
+                });
                 self.emit(Instr::Return);
             }
         }
@@ -386,7 +416,16 @@ impl<'a> Translator<'a> {
         if c.kind == Kind::Func {
             return self.emit_return();
         }
-        let (height, arity, is_loop, head) = (c.height, if c.kind == Kind::Loop { c.nparams } else { c.nresults }, c.kind == Kind::Loop, c.head);
+        let (height, arity, is_loop, head) = (
+            c.height,
+            if c.kind == Kind::Loop {
+                c.nparams
+            } else {
+                c.nresults
+            },
+            c.kind == Kind::Loop,
+            c.head,
+        );
         self.move_top(height, arity)?;
         let at = self.emit(Instr::Br { target: head });
         if !is_loop {
@@ -398,7 +437,11 @@ impl<'a> Translator<'a> {
     /// Whether a branch to `depth` needs no moves (a plain jump does).
     fn branch_is_plain(&self, depth: u32) -> bool {
         let c = &self.ctrls[self.ctrls.len() - 1 - depth as usize];
-        let arity = if c.kind == Kind::Loop { c.nparams } else { c.nresults };
+        let arity = if c.kind == Kind::Loop {
+            c.nparams
+        } else {
+            c.nresults
+        };
         c.kind != Kind::Func && self.in_place(c.height, arity)
     }
 
@@ -406,30 +449,44 @@ impl<'a> Translator<'a> {
     /// `when`; fuses a preceding comparison producing `cond`.
     fn cond_branch(&mut self, cond: Opd, when: bool) -> Result<usize, Error> {
         let h = self.stack.len();
-        if cond == Opd::Temp {
-            if let Some(at) = self.fusable.filter(|&at| at + 1 == self.code.len() && at >= self.label) {
-                let fused = match self.code[at] {
-                    Instr::I32Eqz { src, .. } => Some(if when {
-                        Instr::BrIfZ { c: src, target: 0 }
-                    } else {
-                        Instr::BrIfNz { c: src, target: 0 }
-                    }),
-                    Instr::I64Eqz { src, .. } => Some(if when {
-                        Instr::BrI64EqImm { a: src, imm: 0, target: 0 }
-                    } else {
-                        Instr::BrI64NeImm { a: src, imm: 0, target: 0 }
-                    }),
-                    c => (if when { Some(c) } else { negate(c) }).and_then(|c| c.to_branch(0)),
-                };
-                if let Some(f) = fused {
-                    self.code[at] = f;
-                    self.fusable = None;
-                    return Ok(at);
-                }
+        if cond == Opd::Temp
+            && let Some(at) = self
+                .fusable
+                .filter(|&at| at + 1 == self.code.len() && at >= self.label)
+        {
+            let fused = match self.code[at] {
+                Instr::I32Eqz { src, .. } => Some(if when {
+                    Instr::BrIfZ { c: src, target: 0 }
+                } else {
+                    Instr::BrIfNz { c: src, target: 0 }
+                }),
+                Instr::I64Eqz { src, .. } => Some(if when {
+                    Instr::BrI64EqImm {
+                        a: src,
+                        imm: 0,
+                        target: 0,
+                    }
+                } else {
+                    Instr::BrI64NeImm {
+                        a: src,
+                        imm: 0,
+                        target: 0,
+                    }
+                }),
+                c => (if when { Some(c) } else { negate(c) }).and_then(|c| c.to_branch(0)),
+            };
+            if let Some(f) = fused {
+                self.code[at] = f;
+                self.fusable = None;
+                return Ok(at);
             }
         }
         let c = self.use_opd(cond, h)?;
-        Ok(self.emit(if when { Instr::BrIfNz { c, target: 0 } } else { Instr::BrIfZ { c, target: 0 } }))
+        Ok(self.emit(if when {
+            Instr::BrIfNz { c, target: 0 }
+        } else {
+            Instr::BrIfZ { c, target: 0 }
+        }))
     }
 
     fn local_set(&mut self, x: R, tee: bool) -> Result<(), Error> {
@@ -440,7 +497,7 @@ impl<'a> Translator<'a> {
             }
             return Ok(());
         }
-        let lazy = self.stack.iter().any(|o| *o == Opd::Local(x));
+        let lazy = self.stack.contains(&Opd::Local(x));
         let fusable = v == Opd::Temp
             && matches!(self.fusable, Some(at) if at + 1 == self.code.len() && at >= self.label);
         if fusable && !lazy {
@@ -560,7 +617,7 @@ impl<'a> Translator<'a> {
                     head: self.pc(),
                     patches: Vec::new(),
                     else_patch: None,
-                        });
+                });
             }
             O::If { blockty } => {
                 let (np, nr) = self.block_type(blockty);
@@ -589,7 +646,7 @@ impl<'a> Translator<'a> {
                     head: 0,
                     patches: Vec::new(),
                     else_patch: Some(else_patch),
-                        });
+                });
             }
             O::Else => {
                 let c = self.ctrls.last().expect("validated: else in if");
@@ -666,8 +723,14 @@ impl<'a> Translator<'a> {
                 let idx = self.pop();
                 let h = self.stack.len();
                 let index = self.use_opd(idx, h)?;
-                let depths: Vec<u32> = targets.targets().chain(std::iter::once(Ok(targets.default()))).collect::<Result<_, _>>()?;
-                self.emit(Instr::BrTable { index, count: depths.len() as u32 - 1 });
+                let depths: Vec<u32> = targets
+                    .targets()
+                    .chain(std::iter::once(Ok(targets.default())))
+                    .collect::<Result<_, _>>()?;
+                self.emit(Instr::BrTable {
+                    index,
+                    count: depths.len() as u32 - 1,
+                });
                 let table_start = self.code.len();
                 self.tables.push((table_start, depths.len()));
                 for _ in &depths {
@@ -701,13 +764,22 @@ impl<'a> Translator<'a> {
                 let (base, h) = self.call_args(np)?;
                 let imported = self.info.num_imported_funcs;
                 self.emit(if function_index < imported {
-                    Instr::CallImport { func: function_index, base }
+                    Instr::CallImport {
+                        func: function_index,
+                        base,
+                    }
                 } else {
-                    Instr::Call { func: function_index - imported, base }
+                    Instr::Call {
+                        func: function_index - imported,
+                        base,
+                    }
                 });
                 self.call_results(h, nr)?;
             }
-            O::CallIndirect { type_index, table_index } => {
+            O::CallIndirect {
+                type_index,
+                table_index,
+            } => {
                 let ty = &self.info.types[type_index as usize];
                 let (np, nr) = (ty.params.len(), ty.results.len());
                 let i = self.pop();
@@ -716,7 +788,12 @@ impl<'a> Translator<'a> {
                 // The index must not be overwritten by materializing the
                 // arguments: it lives above them.
                 let (base, h) = self.call_args(np)?;
-                self.emit(Instr::CallIndirect { table: table_index, ty: type_index, index, base });
+                self.emit(Instr::CallIndirect {
+                    table: table_index,
+                    ty: type_index,
+                    index,
+                    base,
+                });
                 self.call_results(h, nr)?;
             }
             O::Drop => {
@@ -733,41 +810,71 @@ impl<'a> Translator<'a> {
             O::LocalTee { local_index } => self.local_set(local_index as R, true)?,
             O::GlobalGet { global_index } => {
                 let dst = self.reg(self.stack.len())?;
-                self.result(Instr::GlobalGet { dst, global: global_index });
+                self.result(Instr::GlobalGet {
+                    dst,
+                    global: global_index,
+                });
             }
             O::GlobalSet { global_index } => {
                 let [src] = self.pop_regs::<1>()?;
-                self.emit(Instr::GlobalSet { src, global: global_index });
+                self.emit(Instr::GlobalSet {
+                    src,
+                    global: global_index,
+                });
             }
-            O::I32Load { memarg } | O::F32Load { memarg } | O::I64Load32U { memarg } => {
-                self.load(|dst, addr, offset| Instr::Load32 { dst, addr, offset }, memarg.offset)?
-            }
-            O::I64Load { memarg } | O::F64Load { memarg } => {
-                self.load(|dst, addr, offset| Instr::Load64 { dst, addr, offset }, memarg.offset)?
-            }
-            O::I32Load8S { memarg } => self.load(|dst, addr, offset| Instr::Load8S32 { dst, addr, offset }, memarg.offset)?,
-            O::I32Load8U { memarg } | O::I64Load8U { memarg } => {
-                self.load(|dst, addr, offset| Instr::Load8U { dst, addr, offset }, memarg.offset)?
-            }
-            O::I32Load16S { memarg } => self.load(|dst, addr, offset| Instr::Load16S32 { dst, addr, offset }, memarg.offset)?,
-            O::I32Load16U { memarg } | O::I64Load16U { memarg } => {
-                self.load(|dst, addr, offset| Instr::Load16U { dst, addr, offset }, memarg.offset)?
-            }
-            O::I64Load8S { memarg } => self.load(|dst, addr, offset| Instr::Load8S64 { dst, addr, offset }, memarg.offset)?,
-            O::I64Load16S { memarg } => self.load(|dst, addr, offset| Instr::Load16S64 { dst, addr, offset }, memarg.offset)?,
-            O::I64Load32S { memarg } => self.load(|dst, addr, offset| Instr::Load32S64 { dst, addr, offset }, memarg.offset)?,
-            O::I32Store8 { memarg } | O::I64Store8 { memarg } => {
-                self.store(|addr, src, offset| Instr::Store8 { addr, src, offset }, memarg.offset)?
-            }
-            O::I32Store16 { memarg } | O::I64Store16 { memarg } => {
-                self.store(|addr, src, offset| Instr::Store16 { addr, src, offset }, memarg.offset)?
-            }
-            O::I32Store { memarg } | O::F32Store { memarg } | O::I64Store32 { memarg } => {
-                self.store(|addr, src, offset| Instr::Store32 { addr, src, offset }, memarg.offset)?
-            }
-            O::I64Store { memarg } | O::F64Store { memarg } => {
-                self.store(|addr, src, offset| Instr::Store64 { addr, src, offset }, memarg.offset)?
-            }
+            O::I32Load { memarg } | O::F32Load { memarg } | O::I64Load32U { memarg } => self.load(
+                |dst, addr, offset| Instr::Load32 { dst, addr, offset },
+                memarg.offset,
+            )?,
+            O::I64Load { memarg } | O::F64Load { memarg } => self.load(
+                |dst, addr, offset| Instr::Load64 { dst, addr, offset },
+                memarg.offset,
+            )?,
+            O::I32Load8S { memarg } => self.load(
+                |dst, addr, offset| Instr::Load8S32 { dst, addr, offset },
+                memarg.offset,
+            )?,
+            O::I32Load8U { memarg } | O::I64Load8U { memarg } => self.load(
+                |dst, addr, offset| Instr::Load8U { dst, addr, offset },
+                memarg.offset,
+            )?,
+            O::I32Load16S { memarg } => self.load(
+                |dst, addr, offset| Instr::Load16S32 { dst, addr, offset },
+                memarg.offset,
+            )?,
+            O::I32Load16U { memarg } | O::I64Load16U { memarg } => self.load(
+                |dst, addr, offset| Instr::Load16U { dst, addr, offset },
+                memarg.offset,
+            )?,
+            O::I64Load8S { memarg } => self.load(
+                |dst, addr, offset| Instr::Load8S64 { dst, addr, offset },
+                memarg.offset,
+            )?,
+            O::I64Load16S { memarg } => self.load(
+                |dst, addr, offset| Instr::Load16S64 { dst, addr, offset },
+                memarg.offset,
+            )?,
+            O::I64Load32S { memarg } => self.load(
+                |dst, addr, offset| Instr::Load32S64 { dst, addr, offset },
+                memarg.offset,
+            )?,
+            O::I32Store8 { memarg } | O::I64Store8 { memarg } => self.store(
+                |addr, src, offset| Instr::Store8 { addr, src, offset },
+                memarg.offset,
+            )?,
+            O::I32Store16 { memarg } | O::I64Store16 { memarg } => self.store(
+                |addr, src, offset| Instr::Store16 { addr, src, offset },
+                memarg.offset,
+            )?,
+            O::I32Store { memarg } | O::F32Store { memarg } | O::I64Store32 { memarg } => self
+                .store(
+                    |addr, src, offset| Instr::Store32 { addr, src, offset },
+                    memarg.offset,
+                )?,
+            O::I64Store { memarg } | O::F64Store { memarg } => self.store(
+                |addr, src, offset| Instr::Store64 { addr, src, offset },
+                memarg.offset,
+            )?,
             O::MemorySize { .. } => {
                 let dst = self.reg(self.stack.len())?;
                 self.result(Instr::MemorySize { dst });
@@ -787,7 +894,12 @@ impl<'a> Translator<'a> {
             }
             O::MemoryInit { data_index, .. } => {
                 let [dst, src, len] = self.pop_regs::<3>()?;
-                self.emit(Instr::MemoryInit { seg: data_index, dst, src, len });
+                self.emit(Instr::MemoryInit {
+                    seg: data_index,
+                    dst,
+                    src,
+                    len,
+                });
             }
             O::DataDrop { data_index } => {
                 self.emit(Instr::DataDrop { seg: data_index });
@@ -808,19 +920,44 @@ impl<'a> Translator<'a> {
             O::TableGrow { table } => {
                 let [init, delta] = self.pop_regs::<2>()?;
                 let dst = self.reg(self.stack.len())?;
-                self.result(Instr::TableGrow { dst, init, delta, table });
+                self.result(Instr::TableGrow {
+                    dst,
+                    init,
+                    delta,
+                    table,
+                });
             }
             O::TableFill { table } => {
                 let [dst, val, len] = self.pop_regs::<3>()?;
-                self.emit(Instr::TableFill { table, dst, val, len });
+                self.emit(Instr::TableFill {
+                    table,
+                    dst,
+                    val,
+                    len,
+                });
             }
-            O::TableCopy { dst_table, src_table } => {
+            O::TableCopy {
+                dst_table,
+                src_table,
+            } => {
                 let [dst, src, len] = self.pop_regs::<3>()?;
-                self.emit(Instr::TableCopy { dst_table, src_table, dst, src, len });
+                self.emit(Instr::TableCopy {
+                    dst_table,
+                    src_table,
+                    dst,
+                    src,
+                    len,
+                });
             }
             O::TableInit { elem_index, table } => {
                 let [dst, src, len] = self.pop_regs::<3>()?;
-                self.emit(Instr::TableInit { table, seg: elem_index, dst, src, len });
+                self.emit(Instr::TableInit {
+                    table,
+                    seg: elem_index,
+                    dst,
+                    src,
+                    len,
+                });
             }
             O::ElemDrop { elem_index } => {
                 self.emit(Instr::ElemDrop { seg: elem_index });
@@ -829,7 +966,10 @@ impl<'a> Translator<'a> {
             O::RefIsNull => self.unary(|dst, src| Instr::I64Eqz { dst, src })?,
             O::RefFunc { function_index } => {
                 let dst = self.reg(self.stack.len())?;
-                self.result(Instr::RefFunc { dst, func: function_index });
+                self.result(Instr::RefFunc {
+                    dst,
+                    func: function_index,
+                });
             }
             O::I32Const { value } => self.push(Opd::Const(value as u32 as u64)),
             O::I64Const { value } => self.push(Opd::Const(value as u64)),
@@ -838,8 +978,11 @@ impl<'a> Translator<'a> {
 
             // Conversions that do not change the raw slot: i32 slots are
             // zero-extended, floats are their bits.
-            O::I64ExtendI32U | O::I32ReinterpretF32 | O::F32ReinterpretI32 | O::I64ReinterpretF64 | O::F64ReinterpretI64 => {
-            }
+            O::I64ExtendI32U
+            | O::I32ReinterpretF32
+            | O::F32ReinterpretI32
+            | O::I64ReinterpretF64
+            | O::F64ReinterpretI64 => {}
 
             _ => return self.numeric(op),
         }
@@ -857,13 +1000,61 @@ impl<'a> Translator<'a> {
             };
         }
         un!(
-            I32Clz, I32Ctz, I32Popcnt, I32Eqz, I64Clz, I64Ctz, I64Popcnt, I64Eqz, F32Abs, F32Neg, F32Ceil, F32Floor,
-            F32Trunc, F32Nearest, F32Sqrt, F64Abs, F64Neg, F64Ceil, F64Floor, F64Trunc, F64Nearest, F64Sqrt, I32WrapI64,
-            I32TruncF32S, I32TruncF32U, I32TruncF64S, I32TruncF64U, I64ExtendI32S, I64TruncF32S, I64TruncF32U,
-            I64TruncF64S, I64TruncF64U, F32ConvertI32S, F32ConvertI32U, F32ConvertI64S, F32ConvertI64U, F32DemoteF64,
-            F64ConvertI32S, F64ConvertI32U, F64ConvertI64S, F64ConvertI64U, F64PromoteF32, I32Extend8S, I32Extend16S,
-            I64Extend8S, I64Extend16S, I64Extend32S, I32TruncSatF32S, I32TruncSatF32U, I32TruncSatF64S,
-            I32TruncSatF64U, I64TruncSatF32S, I64TruncSatF32U, I64TruncSatF64S, I64TruncSatF64U,
+            I32Clz,
+            I32Ctz,
+            I32Popcnt,
+            I32Eqz,
+            I64Clz,
+            I64Ctz,
+            I64Popcnt,
+            I64Eqz,
+            F32Abs,
+            F32Neg,
+            F32Ceil,
+            F32Floor,
+            F32Trunc,
+            F32Nearest,
+            F32Sqrt,
+            F64Abs,
+            F64Neg,
+            F64Ceil,
+            F64Floor,
+            F64Trunc,
+            F64Nearest,
+            F64Sqrt,
+            I32WrapI64,
+            I32TruncF32S,
+            I32TruncF32U,
+            I32TruncF64S,
+            I32TruncF64U,
+            I64ExtendI32S,
+            I64TruncF32S,
+            I64TruncF32U,
+            I64TruncF64S,
+            I64TruncF64U,
+            F32ConvertI32S,
+            F32ConvertI32U,
+            F32ConvertI64S,
+            F32ConvertI64U,
+            F32DemoteF64,
+            F64ConvertI32S,
+            F64ConvertI32U,
+            F64ConvertI64S,
+            F64ConvertI64U,
+            F64PromoteF32,
+            I32Extend8S,
+            I32Extend16S,
+            I64Extend8S,
+            I64Extend16S,
+            I64Extend32S,
+            I32TruncSatF32S,
+            I32TruncSatF32U,
+            I32TruncSatF64S,
+            I32TruncSatF64U,
+            I64TruncSatF32S,
+            I64TruncSatF32U,
+            I64TruncSatF64S,
+            I64TruncSatF64U,
         );
         let b = match op {
             O::I32Eq => binop!(I32Eq, I32EqImm, i32, I32Eq),
@@ -989,9 +1180,11 @@ fn negate_branch(i: Instr) -> Option<Instr> {
             }
         };
     }
-    Some(pairs!(BrI32Eq <=> BrI32Ne, BrI32LtS <=> BrI32GeS, BrI32LtU <=> BrI32GeU, BrI32GtS <=> BrI32LeS,
+    Some(
+        pairs!(BrI32Eq <=> BrI32Ne, BrI32LtS <=> BrI32GeS, BrI32LtU <=> BrI32GeU, BrI32GtS <=> BrI32LeS,
         BrI32GtU <=> BrI32LeU, BrI64Eq <=> BrI64Ne, BrI64LtS <=> BrI64GeS, BrI64LtU <=> BrI64GeU,
-        BrI64GtS <=> BrI64LeS, BrI64GtU <=> BrI64LeU))
+        BrI64GtS <=> BrI64LeS, BrI64GtU <=> BrI64LeU),
+    )
 }
 
 fn negate_branch_imm(i: Instr) -> Option<Instr> {
@@ -1004,10 +1197,12 @@ fn negate_branch_imm(i: Instr) -> Option<Instr> {
             }
         };
     }
-    Some(pairs!(BrI32EqImm <=> BrI32NeImm, BrI32LtSImm <=> BrI32GeSImm, BrI32LtUImm <=> BrI32GeUImm,
+    Some(
+        pairs!(BrI32EqImm <=> BrI32NeImm, BrI32LtSImm <=> BrI32GeSImm, BrI32LtUImm <=> BrI32GeUImm,
         BrI32GtSImm <=> BrI32LeSImm, BrI32GtUImm <=> BrI32LeUImm, BrI64EqImm <=> BrI64NeImm,
         BrI64LtSImm <=> BrI64GeSImm, BrI64LtUImm <=> BrI64GeUImm, BrI64GtSImm <=> BrI64LeSImm,
-        BrI64GtUImm <=> BrI64LeUImm))
+        BrI64GtUImm <=> BrI64LeUImm),
+    )
 }
 
 /// Loop inversion: `Br X` where `X: if c goto E` and `E` is the next
@@ -1018,7 +1213,9 @@ fn negate_branch_imm(i: Instr) -> Option<Instr> {
 /// Also, a jump to a return is the return itself.
 fn invert_loop_branches(code: &mut [Instr], tables: &[(usize, usize)]) {
     for i in 0..code.len() {
-        let Instr::Br { target: x } = code[i] else { continue };
+        let Instr::Br { target: x } = code[i] else {
+            continue;
+        };
         if let ret @ (Instr::Return | Instr::Return1 { .. }) = code[x as usize] {
             code[i] = ret;
             continue;
@@ -1061,13 +1258,17 @@ pub fn translate_function(info: &ModuleInfo, wasm: &[u8], index: usize) -> Resul
     let mut num_consts = 0usize;
     let mut scan = body.get_operators_reader()?;
     while !scan.eof() {
-        if let Operator::I32Const { .. } | Operator::I64Const { .. } | Operator::F32Const { .. } | Operator::F64Const { .. } =
-            scan.read()?
+        if let Operator::I32Const { .. }
+        | Operator::I64Const { .. }
+        | Operator::F32Const { .. }
+        | Operator::F64Const { .. } = scan.read()?
         {
             num_consts += 1;
         }
     }
-    let num_const_regs = num_consts.min(MAX_CONST_REGS).min(R::MAX as usize - num_locals);
+    let num_const_regs = num_consts
+        .min(MAX_CONST_REGS)
+        .min(R::MAX as usize - num_locals);
     let mut t = Translator {
         info,
         code: Vec::new(),
@@ -1098,7 +1299,9 @@ pub fn translate_function(info: &ModuleInfo, wasm: &[u8], index: usize) -> Resul
     }
     // Results and call arguments go to registers 0.. of a frame, which
     // must exist even for a function without locals.
-    let frame_size = (num_locals + num_const_regs + t.max_height).max(ty.results.len()).max(1);
+    let frame_size = (num_locals + num_const_regs + t.max_height)
+        .max(ty.results.len())
+        .max(1);
     if frame_size > R::MAX as usize {
         return Err(too_big());
     }

@@ -141,7 +141,9 @@ func 0: params=1 results=1 locals=1 frame=7
     7: I32Add dst=r4 a=r4 b=r5
     8: Return1 src=r4
 ";
-    assert_eq!(ir(r#";; Recursive Fibonacci: call-heavy (one call and return per few instructions).
+    assert_eq!(
+        ir(
+            r#";; Recursive Fibonacci: call-heavy (one call and return per few instructions).
 (module
   (func $fib (export "fib") (param $n i32) (result i32)
     (if (result i32) (i32.lt_s (local.get $n) (i32.const 2))
@@ -152,7 +154,11 @@ func 0: params=1 results=1 locals=1 frame=7
           (call $fib (i32.sub (local.get $n) (i32.const 2)))))))
   (func (export "run") (param $n i32) (result i64)
     (i64.extend_i32_u (call $fib (local.get $n)))))
-"#, Some(0)), expected);
+"#,
+            Some(0)
+        ),
+        expected
+    );
 }
 
 #[test]
@@ -167,7 +173,9 @@ func 0: params=1 results=1 locals=3 frame=9
     5: BrI32LtU a=r1 b=r0 target=@1
     6: Return1 src=r2
 ";
-    assert_eq!(ir(r#";; A counting loop: branch and integer arithmetic on locals.
+    assert_eq!(
+        ir(
+            r#";; A counting loop: branch and integer arithmetic on locals.
 (module
   (func (export "run") (param $n i32) (result i64)
     (local $i i32) (local $acc i64)
@@ -180,15 +188,23 @@ func 0: params=1 results=1 locals=3 frame=9
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $l)))
     (local.get $acc)))
-"#, None), expected);
+"#,
+            None
+        ),
+        expected
+    );
 }
 
 #[test]
 fn printing_names_missing_functions() {
     let wasm = wat::parse_str(r#"(module (import "m" "f" (func)) (func))"#).unwrap();
-    let err = wasmlab_regir::print_module(&wasm, Some(0)).unwrap_err().to_string();
+    let err = wasmlab_regir::print_module(&wasm, Some(0))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("imported"), "{err}");
-    let err = wasmlab_regir::print_module(&wasm, Some(2)).unwrap_err().to_string();
+    let err = wasmlab_regir::print_module(&wasm, Some(2))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("no function 2"), "{err}");
     assert!(wasmlab_regir::print_module(b"garbage", None).is_err());
 }

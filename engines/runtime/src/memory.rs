@@ -39,9 +39,15 @@ impl Memory {
         let max_pages = limits.max.unwrap_or(MAX_PAGES).min(MAX_PAGES).min(cap);
         let bytes = (limits.min * PAGE_SIZE) as usize;
         let mut data = Vec::new();
-        data.try_reserve_exact(bytes).map_err(|_| Error::Unsupported("memory allocation failed".into()))?;
+        data.try_reserve_exact(bytes)
+            .map_err(|_| Error::Unsupported("memory allocation failed".into()))?;
         data.resize(bytes, 0);
-        Ok(Memory { data, declared_max: limits.max, max_pages, views: Vec::new() })
+        Ok(Memory {
+            data,
+            declared_max: limits.max,
+            max_pages,
+            views: Vec::new(),
+        })
     }
 
     pub fn pages(&self) -> u64 {
@@ -50,7 +56,10 @@ impl Memory {
 
     /// The limits this memory currently satisfies, for import matching.
     pub fn limits(&self) -> Limits {
-        Limits { min: self.pages(), max: self.declared_max }
+        Limits {
+            min: self.pages(),
+            max: self.declared_max,
+        }
     }
 
     pub fn data(&self) -> &[u8] {
@@ -140,7 +149,14 @@ mod tests {
 
     #[test]
     fn grow_respects_declared_max_and_cap() {
-        let mut m = Memory::with_cap(Limits { min: 1, max: Some(3) }, 100).unwrap();
+        let mut m = Memory::with_cap(
+            Limits {
+                min: 1,
+                max: Some(3),
+            },
+            100,
+        )
+        .unwrap();
         assert_eq!(m.grow(1), Some(1));
         assert_eq!(m.grow(2), None, "beyond the declared max");
         assert_eq!(m.grow(1), Some(2));
@@ -152,7 +168,10 @@ mod tests {
         assert_eq!(m.grow(5), None, "beyond the cap");
         assert_eq!(m.grow(4), Some(0));
         assert_eq!(m.grow(u64::MAX), None, "no overflow");
-        assert!(matches!(Memory::with_cap(Limits { min: 5, max: None }, 4), Err(Error::Unsupported(_))));
+        assert!(matches!(
+            Memory::with_cap(Limits { min: 5, max: None }, 4),
+            Err(Error::Unsupported(_))
+        ));
     }
 
     #[test]
@@ -182,7 +201,11 @@ mod tests {
         m.fill(0, 9, 3).unwrap();
         assert_eq!(&m.data()[0..4], &[9, 9, 9, 0]);
         assert_eq!(m.fill(65536, 1, 1), Err(Trap::MemoryOutOfBounds));
-        assert_eq!(m.fill(65536, 1, 0), Ok(()), "zero length at the end is fine");
+        assert_eq!(
+            m.fill(65536, 1, 0),
+            Ok(()),
+            "zero length at the end is fine"
+        );
         assert_eq!(m.copy(0, u64::MAX, 2), Err(Trap::MemoryOutOfBounds));
     }
 }

@@ -44,11 +44,25 @@ mod tests {
 
     #[test]
     fn round_trips_and_zero_is_default() {
-        for v in [Val::I32(-1), Val::I64(i64::MIN), Val::F32(0x7fc0_0001), Val::F64(1), Val::ExternRef(Some(0)), Val::ExternRef(None)] {
+        for v in [
+            Val::I32(-1),
+            Val::I64(i64::MIN),
+            Val::F32(0x7fc0_0001),
+            Val::F64(1),
+            Val::ExternRef(Some(0)),
+            Val::ExternRef(None),
+        ] {
             assert_eq!(to_val(from_val(v), v.ty()), v);
         }
         assert_eq!(from_val(Val::I32(-1)), 0xffff_ffff, "i32 is zero-extended");
-        for ty in [ValType::I32, ValType::I64, ValType::F32, ValType::F64, ValType::ExternRef, ValType::FuncRef] {
+        for ty in [
+            ValType::I32,
+            ValType::I64,
+            ValType::F32,
+            ValType::F64,
+            ValType::ExternRef,
+            ValType::FuncRef,
+        ] {
             assert_eq!(from_val(Val::default_of(ty)), 0);
         }
     }

@@ -138,7 +138,10 @@ impl Drop for Store {
 }
 
 fn link_err(imp: &crate::info::ImportInfo, why: &str) -> Error {
-    Error::Link(format!("incompatible import type for \"{}\" \"{}\": {why}", imp.module, imp.name))
+    Error::Link(format!(
+        "incompatible import type for \"{}\" \"{}\": {why}",
+        imp.module, imp.name
+    ))
 }
 
 /// Import matching of limits (Wasm 2.0 subtyping of tables and memories).
@@ -176,10 +179,22 @@ impl Store {
         p
     }
 
-    fn new_func(&self, sig: u32, index: u32, vmctx: *mut VmCtx, host: *const HostFunc) -> *const FuncRef {
+    fn new_func(
+        &self,
+        sig: u32,
+        index: u32,
+        vmctx: *mut VmCtx,
+        host: *const HostFunc,
+    ) -> *const FuncRef {
         let mut o = self.objs.borrow_mut();
         let id = o.funcs.len() as u32;
-        let p = Box::into_raw(Box::new(FuncRef { sig, index, vmctx, host, id }));
+        let p = Box::into_raw(Box::new(FuncRef {
+            sig,
+            index,
+            vmctx,
+            host,
+            id,
+        }));
         o.funcs.push(p);
         p
     }
@@ -192,16 +207,19 @@ impl Store {
 
     /// The function behind a `Val::FuncRef` handle.
     pub fn func_by_id(&self, id: u32) -> Option<*const FuncRef> {
-        self.objs.borrow().funcs.get(id as usize).map(|&p| p as *const FuncRef)
+        self.objs
+            .borrow()
+            .funcs
+            .get(id as usize)
+            .map(|&p| p as *const FuncRef)
     }
 
     /// A contract value as a raw slot.
     pub fn val_to_raw(&self, v: Val) -> Result<u64, Error> {
         Ok(match v {
-            Val::FuncRef(Some(id)) => self
-                .func_by_id(id)
-                .ok_or_else(|| Error::Usage(format!("funcref #{id} is not a function of this store")))?
-                as u64,
+            Val::FuncRef(Some(id)) => self.func_by_id(id).ok_or_else(|| {
+                Error::Usage(format!("funcref #{id} is not a function of this store"))
+            })? as u64,
             Val::V128(_) => return Err(Error::Unsupported("simd".into())),
             other => crate::raw::from_val(other),
         })
@@ -212,7 +230,9 @@ impl Store {
         match ty {
             // SAFETY: a non-null funcref slot always holds a pointer to a
             // `FuncRef` of this store (only the runtime writes them).
-            ValType::FuncRef if raw != 0 => Val::FuncRef(Some(unsafe { (*(raw as *const FuncRef)).id })),
+            ValType::FuncRef if raw != 0 => {
+                Val::FuncRef(Some(unsafe { (*(raw as *const FuncRef)).id }))
+            }
             _ => crate::raw::to_val(raw, ty),
         }
     }
@@ -237,7 +257,9 @@ impl Store {
         let mut global_objs = Vec::with_capacity(info.globals.len());
 
         for imp in &info.imports {
-            let item = imports.get(&imp.module, &imp.name).ok_or_else(|| Imports::unknown(&imp.module, &imp.name))?;
+            let item = imports
+                .get(&imp.module, &imp.name)
+                .ok_or_else(|| Imports::unknown(&imp.module, &imp.name))?;
             match (&imp.kind, item) {
                 (ImportKind::Func(t), Import::Func(h)) => {
                     if h.ty != info.types[*t as usize] {
@@ -247,7 +269,9 @@ impl Store {
                 }
                 (_, Import::Func(_)) => return Err(link_err(imp, "a host function")),
                 (kind, Import::Extern(e)) => {
-                    let rt = e.downcast::<RtExtern>().ok_or_else(|| link_err(imp, "an item of another engine"))?;
+                    let rt = e
+                        .downcast::<RtExtern>()
+                        .ok_or_else(|| link_err(imp, "an item of another engine"))?;
                     if !Rc::ptr_eq(&rt.store, self) {
                         return Err(link_err(imp, "an item of another store"));
                     }
@@ -310,11 +334,26 @@ impl Store {
         let vmctx = unsafe { std::ptr::addr_of_mut!((*inst).vmctx) };
         for i in 0..ndefined {
             let ty = info.funcs[info.num_imported_funcs as usize + i];
-            funcs.push(self.new_func(info.type_sigs[ty as usize], i as u32, vmctx, std::ptr::null()));
+            funcs.push(self.new_func(
+                info.type_sigs[ty as usize],
+                i as u32,
+                vmctx,
+                std::ptr::null(),
+            ));
         }
-        for (g, init) in info.globals[info.num_imported_globals as usize..].iter().zip(&info.global_inits) {
+        for (g, init) in info.globals[info.num_imported_globals as usize..]
+            .iter()
+            .zip(&info.global_inits)
+        {
             let value = eval(*init, &funcs, &global_objs);
-            global_objs.push(self.alloc(Global { value, ty: g.ty, mutable: g.mutable }, |o| &mut o.globals));
+            global_objs.push(self.alloc(
+                Global {
+                    value,
+                    ty: g.ty,
+                    mutable: g.mutable,
+                },
+                |o| &mut o.globals,
+            ));
         }
         for t in &info.tables[info.num_imported_tables as usize..] {
             tables.push(self.alloc(Table::new(t.elem, t.limits)?, |o| &mut o.tables));
@@ -322,8 +361,16 @@ impl Store {
         for l in &info.memories[info.num_imported_memories as usize..] {
             memory = self.alloc(Memory::new(*l)?, |o| &mut o.memories);
         }
-        let elems: Vec<Vec<u64>> =
-            info.elems.iter().map(|e| e.items.iter().map(|i| eval(*i, &funcs, &global_objs)).collect()).collect();
+        let elems: Vec<Vec<u64>> = info
+            .elems
+            .iter()
+            .map(|e| {
+                e.items
+                    .iter()
+                    .map(|i| eval(*i, &funcs, &global_objs))
+                    .collect()
+            })
+            .collect();
 
         // SAFETY: as above; the vectors are moved in before the VM context
         // points into them and are never resized afterwards.
@@ -353,7 +400,8 @@ impl Store {
         for (i, e) in info.elems.iter().enumerate() {
             match &e.mode {
                 SegmentMode::Active { index, offset } => {
-                    let off = unsafe { eval(*offset, &(*inst).funcs, &(*inst).global_objs) } as u32 as u64;
+                    let off = unsafe { eval(*offset, &(*inst).funcs, &(*inst).global_objs) } as u32
+                        as u64;
                     // SAFETY: the instance and its tables are alive.
                     unsafe {
                         let d = &mut *inst;
@@ -368,7 +416,8 @@ impl Store {
         }
         for (i, seg) in info.datas.iter().enumerate() {
             if let SegmentMode::Active { offset, .. } = &seg.mode {
-                let off = unsafe { eval(*offset, &(*inst).funcs, &(*inst).global_objs) } as u32 as u64;
+                let off =
+                    unsafe { eval(*offset, &(*inst).funcs, &(*inst).global_objs) } as u32 as u64;
                 // SAFETY: validation guarantees memory 0 exists for an
                 // active data segment.
                 unsafe {
@@ -394,11 +443,6 @@ fn eval(init: Init, funcs: &[*const FuncRef], globals: &[*mut Global]) -> u64 {
 }
 
 impl InstanceData {
-    pub fn vmctx_ptr(this: *mut InstanceData) -> *mut VmCtx {
-        // SAFETY: only computes a field address.
-        unsafe { std::ptr::addr_of_mut!((*this).vmctx) }
-    }
-
     pub fn func(&self, index: u32) -> *const FuncRef {
         self.funcs[index as usize]
     }
@@ -431,10 +475,19 @@ impl InstanceData {
                 Item::Func(f) => ExternKind::Func(sig::func_type((*f).sig)),
                 Item::Table(_) => ExternKind::Table,
                 Item::Memory(_) => ExternKind::Memory,
-                Item::Global(g) => ExternKind::Global { ty: (*g).ty, mutable: (*g).mutable },
+                Item::Global(g) => ExternKind::Global {
+                    ty: (*g).ty,
+                    mutable: (*g).mutable,
+                },
             }
         };
-        Some(Extern::new(kind, RtExtern { store: store.clone(), item }))
+        Some(Extern::new(
+            kind,
+            RtExtern {
+                store: store.clone(),
+                item,
+            },
+        ))
     }
 
     pub fn global_value(&self, store: &Store, name: &str) -> Option<Val> {
@@ -456,10 +509,14 @@ impl InstanceData {
 
 /// Maps a trap to the integer kept in [`ExecState::trap`] (0 = no trap).
 pub fn trap_code(t: Trap) -> u32 {
-    Trap::ALL.iter().position(|x| *x == t).map_or(u32::MAX, |i| i as u32 + 1)
+    Trap::ALL
+        .iter()
+        .position(|x| *x == t)
+        .map_or(u32::MAX, |i| i as u32 + 1)
 }
 
 /// The inverse of [`trap_code`].
 pub fn trap_from_code(code: u32) -> Option<Trap> {
-    code.checked_sub(1).and_then(|i| Trap::ALL.get(i as usize).copied())
+    code.checked_sub(1)
+        .and_then(|i| Trap::ALL.get(i as usize).copied())
 }
