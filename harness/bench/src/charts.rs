@@ -16,7 +16,10 @@ static REGISTER: Once = Once::new();
 
 const FAMILY: &str = "sans-serif";
 
-fn register_font() {
+/// Registers the bundled font as plotters' `sans-serif`. Any plotters user
+/// in a process that links this crate needs it (the `ab_glyph` feature has
+/// no system fonts), criterion's own plots included.
+pub fn register_font() {
     REGISTER.call_once(|| {
         // The font is bundled and valid; should it ever fail to parse, the
         // PNG charts lose their text, nothing else.

@@ -25,6 +25,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+pub use charts::register_font;
 pub use gate::{GateOutcome, gate};
 pub use measure::{BenchOptions, CHILD_SUBCOMMAND, bench};
 pub use report::report;
