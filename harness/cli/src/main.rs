@@ -39,6 +39,23 @@ enum Command {
     /// One engine on one program in a process of its own (peak memory).
     #[command(name = "bench-child", hide = true)]
     BenchChild(wasmlab_bench::ChildArgs),
+    /// Print the register IR `interp` runs for a module (.wasm or .wat).
+    Ir(IrArgs),
+}
+
+#[derive(clap::Args)]
+struct IrArgs {
+    /// The module.
+    file: std::path::PathBuf,
+    /// Only this function (index in the function index space, imports first).
+    #[arg(long)]
+    func: Option<u32>,
+}
+
+fn ir(args: &IrArgs) -> CliResult {
+    let wasm = wat::parse_file(&args.file).map_err(|e| format!("{}: {e}", args.file.display()))?;
+    print!("{}", wasmlab_regir::print_module(&wasm, args.func).map_err(|e| e.to_string())?);
+    Ok(ExitCode::SUCCESS)
 }
 
 fn main() -> ExitCode {
@@ -54,6 +71,7 @@ fn main() -> ExitCode {
         Some(Command::Report(args)) => wasmlab_bench::run_report(&args).map_err(|e| e.to_string()),
         Some(Command::Gate(args)) => wasmlab_bench::run_gate(&args).map_err(|e| e.to_string()),
         Some(Command::BenchChild(args)) => wasmlab_bench::run_child(&args).map_err(|e| e.to_string()),
+        Some(Command::Ir(args)) => ir(&args),
     };
     match result {
         Ok(code) => code,
