@@ -1,0 +1,203 @@
+//! Test-only engines that prove the campaign machinery works: a subtly
+//! wrong engine the oracle must catch (and the shrinker must reduce), and an
+//! engine that kills its process, which isolation must survive and record.
+//!
+//! Selectable by name only when `WASMLAB_TEST_ENGINES=1` (see
+//! [`crate::engines`]); both wrap the `wasmi` engine of the registry.
+//!
+//! - `test-faulty-add`: an operator-level fault. Every `i32.add` whose
+//!   result has the low byte `0x5a` yields that result plus one. Implemented
+//!   by rewriting each function body before handing the module to wasmi (an
+//!   extra local and six instructions after every `i32.add`), so the fault
+//!   lives in the executed code exactly as a miscompiled operator would.
+//! - `test-abort`: calls `std::process::abort()` when asked to compile a
+//!   module that exports more than [`ABORT_OVER_EXPORTED_FUNCS`] functions.
+
+use std::sync::Arc;
+
+use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
+use wasm_encoder::{CodeSection, Function, Instruction};
+use wasmlab_contract::{Engine, EngineConfig, Error, Features, Module, ModuleInterface, Result, Store};
+use wasmparser::{FunctionBody, Operator, Parser, Payload, TypeRef};
+
+pub const FAULTY_ADD: &str = "test-faulty-add";
+pub const ABORT: &str = "test-abort";
+pub const NAMES: &[&str] = &[FAULTY_ADD, ABORT];
+
+pub const ABORT_OVER_EXPORTED_FUNCS: usize = 10;
+
+/// The low byte of an `i32.add` result that the faulty engine gets wrong.
+pub const FAULT_LOW_BYTE: i32 = 0x5a;
+
+pub fn create(name: &str, config: &EngineConfig) -> Result<Arc<dyn Engine>> {
+    let base: Arc<dyn Engine> = Arc::from(wasmlab_registry::create("wasmi", config)?);
+    match name {
+        FAULTY_ADD => Ok(Arc::new(FaultyAdd { base })),
+        ABORT => Ok(Arc::new(Abort { base })),
+        _ => Err(Error::Usage(format!("unknown test engine '{name}'"))),
+    }
+}
+
+struct FaultyAdd {
+    base: Arc<dyn Engine>,
+}
+
+impl Engine for FaultyAdd {
+    fn name(&self) -> &'static str {
+        FAULTY_ADD
+    }
+    fn version(&self) -> String {
+        format!("wasmi {} with a planted i32.add fault", self.base.version())
+    }
+    fn features(&self) -> Features {
+        self.base.features()
+    }
+    fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>> {
+        // Invalid input goes to wasmi unchanged, so errors stay wasmi's.
+        self.base.features().check(wasm)?;
+        let faulty = plant_add_fault(wasm).map_err(|e| Error::Internal(format!("planting the fault: {e}")))?;
+        self.base.compile(&faulty)
+    }
+    fn new_store(&self) -> Box<dyn Store> {
+        self.base.new_store()
+    }
+}
+
+struct Abort {
+    base: Arc<dyn Engine>,
+}
+
+impl Engine for Abort {
+    fn name(&self) -> &'static str {
+        ABORT
+    }
+    fn version(&self) -> String {
+        format!("wasmi {} that aborts on modules with many exported functions", self.base.version())
+    }
+    fn features(&self) -> Features {
+        self.base.features()
+    }
+    fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>> {
+        if let Ok(iface) = ModuleInterface::parse(wasm) {
+            if iface.functions().count() > ABORT_OVER_EXPORTED_FUNCS {
+                std::process::abort();
+            }
+        }
+        self.base.compile(wasm)
+    }
+    fn new_store(&self) -> Box<dyn Store> {
+        self.base.new_store()
+    }
+}
+
+/// Rewrites every function body so that `i32.add` is followed by
+/// `local.tee $t; local.get $t; i32.const 0xff; i32.and; i32.const 0x5a;
+/// i32.eq; i32.add` with a fresh i32 local `$t` (result + 1 when the low
+/// byte is 0x5a).
+pub fn plant_add_fault(wasm: &[u8]) -> std::result::Result<Vec<u8>, String> {
+    // Parameter counts of the defined functions, in order.
+    let mut type_params = Vec::new();
+    let mut defined = Vec::new();
+    for payload in Parser::new(0).parse_all(wasm) {
+        match payload.map_err(|e| e.to_string())? {
+            Payload::TypeSection(r) => {
+                for ty in r.into_iter_err_on_gc_types() {
+                    type_params.push(ty.map_err(|e| e.to_string())?.params().len() as u32);
+                }
+            }
+            Payload::ImportSection(r) => {
+                for imp in r.into_imports() {
+                    if let TypeRef::Func(_) = imp.map_err(|e| e.to_string())?.ty {
+                        // Imported functions have no body: nothing to track.
+                    }
+                }
+            }
+            Payload::FunctionSection(r) => {
+                for f in r {
+                    let ty = f.map_err(|e| e.to_string())?;
+                    defined.push(*type_params.get(ty as usize).ok_or("bad type index")?);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut planter = Planter { params: defined, next: 0 };
+    let mut module = wasm_encoder::Module::new();
+    planter.parse_core_module(&mut module, Parser::new(0), wasm).map_err(|e| e.to_string())?;
+    Ok(module.finish())
+}
+
+struct Planter {
+    params: Vec<u32>,
+    next: usize,
+}
+
+impl Reencode for Planter {
+    type Error = std::convert::Infallible;
+
+    fn parse_function_body(
+        &mut self,
+        code: &mut CodeSection,
+        func: FunctionBody<'_>,
+    ) -> std::result::Result<(), wasm_encoder::reencode::Error<Self::Error>> {
+        let params = self.params.get(self.next).copied().unwrap_or(0);
+        self.next += 1;
+        let mut locals = Vec::new();
+        let mut count = 0u32;
+        for pair in func.get_locals_reader()? {
+            let (n, ty) = pair?;
+            count += n;
+            locals.push((n, RoundtripReencoder.val_type(ty)?));
+        }
+        let scratch = params + count;
+        locals.push((1, wasm_encoder::ValType::I32));
+        let mut f = Function::new(locals);
+        let mut reader = func.get_operators_reader()?;
+        while !reader.eof() {
+            let op = reader.read()?;
+            let is_add = matches!(op, Operator::I32Add);
+            f.instruction(&self.instruction(op)?);
+            if is_add {
+                for i in [
+                    Instruction::LocalTee(scratch),
+                    Instruction::LocalGet(scratch),
+                    Instruction::I32Const(0xff),
+                    Instruction::I32And,
+                    Instruction::I32Const(FAULT_LOW_BYTE),
+                    Instruction::I32Eq,
+                    Instruction::I32Add,
+                ] {
+                    f.instruction(&i);
+                }
+            }
+        }
+        code.function(&f);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn planted_fault_is_valid_and_changes_only_the_unlucky_sums() {
+        let wasm = wat::parse_str(
+            r#"(module (func (export "add") (param i32 i32) (result i32) (local i64)
+                 local.get 0 local.get 1 i32.add))"#,
+        )
+        .unwrap();
+        let faulty = plant_add_fault(&wasm).unwrap();
+        Features::WASM2.check(&faulty).unwrap();
+        let config = EngineConfig::default();
+        let good = wasmlab_registry::create("wasmi", &config).unwrap();
+        let bad = FaultyAdd { base: Arc::from(wasmlab_registry::create("wasmi", &config).unwrap()) };
+        let mut g = good.instantiate_fresh(&wasm).unwrap();
+        let mut b = bad.instantiate_fresh(&wasm).unwrap();
+        use wasmlab_contract::Val::I32;
+        assert_eq!(g.call("add", &[I32(2), I32(3)]).unwrap(), vec![I32(5)]);
+        assert_eq!(b.call("add", &[I32(2), I32(3)]).unwrap(), vec![I32(5)]);
+        assert_eq!(g.call("add", &[I32(0x50), I32(0x0a)]).unwrap(), vec![I32(0x5a)]);
+        assert_eq!(b.call("add", &[I32(0x50), I32(0x0a)]).unwrap(), vec![I32(0x5b)]);
+    }
+}
