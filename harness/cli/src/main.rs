@@ -41,6 +41,13 @@ enum Command {
     BenchChild(wasmlab_bench::ChildArgs),
     /// Print the register IR `interp` runs for a module (.wasm or .wat).
     Ir(IrArgs),
+    /// Differential campaign: generated modules on several engines, compared with wasmtime.
+    Diff(wasmlab_diff::cli::DiffArgs),
+    /// Replay a differential finding (directory, .wasm, or fuzzer artifact).
+    Repro(wasmlab_diff::cli::ReproArgs),
+    /// A campaign's engine worker process (speaks JSON lines on stdin/stdout).
+    #[command(name = "diff-worker", hide = true)]
+    DiffWorker(wasmlab_diff::cli::WorkerArgs),
 }
 
 #[derive(clap::Args)]
@@ -72,6 +79,9 @@ fn main() -> ExitCode {
         Some(Command::Gate(args)) => wasmlab_bench::run_gate(&args).map_err(|e| e.to_string()),
         Some(Command::BenchChild(args)) => wasmlab_bench::run_child(&args).map_err(|e| e.to_string()),
         Some(Command::Ir(args)) => ir(&args),
+        Some(Command::Diff(args)) => wasmlab_diff::cli::run_diff(&args).map_err(|e| e.to_string()),
+        Some(Command::Repro(args)) => wasmlab_diff::cli::run_repro(&args).map_err(|e| e.to_string()),
+        Some(Command::DiffWorker(args)) => Ok(wasmlab_diff::cli::run_worker(&args)),
     };
     match result {
         Ok(code) => code,
