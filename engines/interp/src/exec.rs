@@ -1,7 +1,17 @@
-//! The dispatch loop: executes register IR over one value stack of `u64`
-//! slots, with an explicit frame stack (no native recursion per wasm call,
-//! so call depth is bounded by [`MAX_FRAMES`] and [`MAX_SLOTS`] and
+//! The interpreter proper: executes register IR over one value stack of
+//! `u64` slots, with an explicit frame stack (no native recursion per wasm
+//! call, so call depth is bounded by [`MAX_FRAMES`] and [`MAX_SLOTS`] and
 //! exhaustion is `Trap::StackOverflow`).
+//!
+//! Dispatch is threaded: every instruction carries a pointer to its
+//! handler, and in optimized builds each handler ends by tail-calling the
+//! next instruction's handler (LLVM turns the call into a jump), so every
+//! handler has its own indirect jump. At loop back-edges and calls a
+//! handler checks the native stack pointer and, should a chain of handlers
+//! ever have grown the native stack (a call the compiler did not turn into
+//! a jump), returns to the trampoline loop in [`Vm::run`], which unwinds it.
+//! Unoptimized builds (no sibling-call optimization) return to the
+//! trampoline after every instruction.
 //!
 //! Invariants the unsafe register and code accesses rely on (established by
 //! the translator and checked at every call):
@@ -22,16 +32,89 @@ pub const MAX_FRAMES: usize = 50_000;
 /// Most value-stack slots (64 MiB).
 pub const MAX_SLOTS: usize = 8 << 20;
 const INITIAL_SLOTS: usize = 1 << 14;
+/// Native stack the chain of handler tail calls may use before it unwinds
+/// through the trampoline.
+const NATIVE_STACK_BUDGET: usize = 256 << 10;
+
+/// The native stack pointer (an approximation where it cannot be read).
+#[inline(always)]
+fn native_sp() -> usize {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let sp: usize;
+        // SAFETY: reads a register; no memory access.
+        unsafe {
+            std::arch::asm!("mov {}, rsp", out(reg) sp, options(nomem, nostack, preserves_flags))
+        };
+        sp
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        let sp: usize;
+        // SAFETY: reads a register; no memory access.
+        unsafe {
+            std::arch::asm!("mov {}, sp", out(reg) sp, options(nomem, nostack, preserves_flags))
+        };
+        sp
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    {
+        let marker = 0u8;
+        std::hint::black_box(&marker) as *const u8 as usize
+    }
+}
+
+/// A handler: executes the instruction at `ip` and continues.
+type Handler =
+    unsafe fn(ip: *const Op, regs: *mut u64, mem: *mut u8, len: u64, st: *mut State) -> Flow;
+
+/// An instruction with its handler (direct threading).
+#[derive(Clone, Copy)]
+pub struct Op {
+    handler: Handler,
+    instr: Instr,
+}
+
+/// A function ready to run.
+pub struct IFunc {
+    code: Vec<Op>,
+    frame_size: u32,
+    num_params: u32,
+    num_locals: u32,
+}
 
 /// An interpreter module's code, pointed to by `VmCtx::code`.
 pub struct Code {
-    pub funcs: Vec<Func>,
+    pub funcs: Vec<IFunc>,
+}
+
+impl Code {
+    pub fn new(funcs: Vec<Func>) -> Code {
+        Code {
+            funcs: funcs
+                .into_iter()
+                .map(|f| IFunc {
+                    code: f
+                        .code
+                        .iter()
+                        .map(|i| Op {
+                            handler: handler_for(i),
+                            instr: *i,
+                        })
+                        .collect(),
+                    frame_size: f.frame_size,
+                    num_params: f.num_params,
+                    num_locals: f.num_locals,
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Clone, Copy)]
 struct Frame {
-    func: *const Func,
-    ip: *const Instr,
+    func: *const IFunc,
+    ip: *const Op,
     base: usize,
     vmctx: *mut VmCtx,
     loop_counter: *mut u32,
@@ -50,6 +133,41 @@ impl Default for Vm {
             frames: Vec::new(),
         }
     }
+}
+
+/// How a handler left.
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+enum Flow {
+    /// Continue at `State::next` (the trampoline calls its handler).
+    Continue,
+    /// The outermost function returned.
+    Done,
+    /// Trapped with `State::trap`.
+    Trap,
+}
+
+/// The running state that does not live in handler arguments.
+struct State {
+    vm: *mut Vm,
+    vmctx: *mut VmCtx,
+    /// The running function and its code (branch targets are indices).
+    func: *const IFunc,
+    code: *const Op,
+    base: usize,
+    entry_depth: usize,
+    fuel: i64,
+    loop_counter: *mut u32,
+    trap: Trap,
+    /// Below this native stack address, back-edges and calls unwind
+    /// through the trampoline (tail-call dispatch only).
+    #[cfg_attr(not(interp_tail_calls), allow(dead_code))]
+    sp_limit: usize,
+    /// Where the trampoline continues.
+    next: *const Op,
+    regs: *mut u64,
+    mem: *mut u8,
+    len: u64,
 }
 
 impl Vm {
@@ -83,29 +201,18 @@ impl Vm {
         }
         self.stack[..args.len()].copy_from_slice(args);
         self.frames.clear();
-        // SAFETY: forwarded from the caller.
-        unsafe { self.call_ref(f, 0, fuel)? };
-        Ok(self.stack[..ty.results.len()].to_vec())
-    }
-
-    /// Calls `f` with its arguments at `stack[base..]`; the results come
-    /// back there.
-    unsafe fn call_ref(
-        &mut self,
-        f: *const FuncRef,
-        base: usize,
-        fuel: &mut i64,
-    ) -> Result<(), Trap> {
         unsafe {
             if !(*f).host.is_null() {
-                return self.call_host(f, base);
+                self.call_host(f, 0)?;
+            } else {
+                let vmctx = (*f).vmctx;
+                let code = &*((*vmctx).code as *const Code);
+                let func = &code.funcs[(*f).index as usize];
+                self.enter(func, 0)?;
+                self.run(func, vmctx, (*f).index, fuel)?;
             }
-            let vmctx = (*f).vmctx;
-            let code = &*((*vmctx).code as *const Code);
-            let func = &code.funcs[(*f).index as usize];
-            self.enter(func, base, (*f).index)?;
-            self.run(func, vmctx, base, (*f).index, fuel)
         }
+        Ok(self.stack[..ty.results.len()].to_vec())
     }
 
     /// Calls a host function with the arguments at `stack[base..]`.
@@ -140,7 +247,7 @@ impl Vm {
 
     /// Prepares a frame for `func` at `base`: room, depth, zeroed locals.
     #[inline(always)]
-    fn enter(&mut self, func: &Func, base: usize, _index: u32) -> Result<(), Trap> {
+    fn enter(&mut self, func: &IFunc, base: usize) -> Result<(), Trap> {
         let need = base + func.frame_size as usize;
         if need > self.stack.len() {
             self.grow(need)?;
@@ -152,918 +259,999 @@ impl Vm {
         Ok(())
     }
 
-    /// The dispatch loop, from the entry of `func` until it returns to the
-    /// host.
-    #[allow(clippy::too_many_lines)]
+    /// Runs `func` (entered at stack base 0) until it returns to the host.
     unsafe fn run(
         &mut self,
-        func: &Func,
+        func: &IFunc,
         vmctx: *mut VmCtx,
-        base: usize,
         index: u32,
         fuel: &mut i64,
     ) -> Result<(), Trap> {
-        let entry_depth = self.frames.len();
-        let mut func: *const Func = func;
-        let mut vmctx = vmctx;
-        let mut base = base;
-        let mut code: *const Instr = unsafe { (*func).code.as_ptr() };
-        let mut ip: *const Instr = code;
-        let mut regs: *mut u64 = unsafe { self.stack.as_mut_ptr().add(base) };
-        let mut mem_base: *mut u8 = unsafe { (*vmctx).mem_base };
-        let mut mem_len: u64 = unsafe { (*vmctx).mem_len };
-        let mut loop_counter: *mut u32 = unsafe { (*vmctx).loop_counts.add(index as usize) };
-        let mut fuel_left = *fuel;
         unsafe {
             *(*vmctx).call_counts.add(index as usize) += 1;
-        }
-        fuel_left -= 1;
-        if fuel_left < 0 {
-            *fuel = fuel_left;
-            return Err(Trap::OutOfFuel);
-        }
-
-        macro_rules! r {
-            ($i:expr) => {
-                *regs.add($i as usize)
+            let mut st = State {
+                vm: self,
+                vmctx,
+                func,
+                code: func.code.as_ptr(),
+                base: 0,
+                entry_depth: self.frames.len(),
+                fuel: *fuel - 1,
+                loop_counter: (*vmctx).loop_counts.add(index as usize),
+                trap: Trap::Unreachable,
+                sp_limit: native_sp().saturating_sub(NATIVE_STACK_BUDGET),
+                next: func.code.as_ptr(),
+                regs: self.stack.as_mut_ptr(),
+                mem: (*vmctx).mem_base,
+                len: (*vmctx).mem_len,
             };
-        }
-        macro_rules! trap {
-            ($t:expr) => {{
-                *fuel = fuel_left;
-                return Err($t);
-            }};
-        }
-        macro_rules! un32 {
-            ($d:expr, $s:expr, $f:expr) => {{
-                let x = r!($s) as u32;
-                r!($d) = ($f)(x) as u32 as u64;
-            }};
-        }
-        macro_rules! un64 {
-            ($d:expr, $s:expr, $f:expr) => {{
-                let x = r!($s);
-                r!($d) = ($f)(x) as u64;
-            }};
-        }
-        macro_rules! unf32 {
-            ($d:expr, $s:expr, $f:expr) => {{
-                let x = f32::from_bits(r!($s) as u32);
-                r!($d) = ($f)(x).to_bits() as u64;
-            }};
-        }
-        macro_rules! unf64 {
-            ($d:expr, $s:expr, $f:expr) => {{
-                let x = f64::from_bits(r!($s));
-                r!($d) = ($f)(x).to_bits();
-            }};
-        }
-        macro_rules! bin32 {
-            ($d:expr, $x:expr, $y:expr, $f:expr) => {{
-                let x = $x as u32;
-                let y = $y as u32;
-                r!($d) = ($f)(x, y) as u32 as u64;
-            }};
-        }
-        macro_rules! bin64 {
-            ($d:expr, $x:expr, $y:expr, $f:expr) => {{
-                let x = $x as u64;
-                let y = $y as u64;
-                r!($d) = ($f)(x, y) as u64;
-            }};
-        }
-        macro_rules! tbin32 {
-            ($d:expr, $x:expr, $y:expr, $f:expr) => {{
-                match $f($x as u32, $y as u32) {
-                    Ok(v) => r!($d) = v as u64,
-                    Err(t) => trap!(t),
+            let flow = if st.fuel < 0 {
+                st.trap = Trap::OutOfFuel;
+                Flow::Trap
+            } else {
+                let st: *mut State = &mut st;
+                loop {
+                    let s = &*st;
+                    let flow = ((*s.next).handler)(s.next, s.regs, s.mem, s.len, st);
+                    if flow != Flow::Continue {
+                        break flow;
+                    }
                 }
-            }};
-        }
-        macro_rules! tbin64 {
-            ($d:expr, $x:expr, $y:expr, $f:expr) => {{
-                match $f($x as u64, $y as u64) {
-                    Ok(v) => r!($d) = v,
-                    Err(t) => trap!(t),
-                }
-            }};
-        }
-        macro_rules! binf32 {
-            ($d:expr, $a:expr, $b:expr, $f:expr) => {{
-                let x = f32::from_bits(r!($a) as u32);
-                let y = f32::from_bits(r!($b) as u32);
-                r!($d) = ($f)(x, y).to_bits() as u64;
-            }};
-        }
-        macro_rules! binf64 {
-            ($d:expr, $a:expr, $b:expr, $f:expr) => {{
-                let x = f64::from_bits(r!($a));
-                let y = f64::from_bits(r!($b));
-                r!($d) = ($f)(x, y).to_bits();
-            }};
-        }
-        macro_rules! cmpf32 {
-            ($d:expr, $a:expr, $b:expr, $f:expr) => {{
-                let x = f32::from_bits(r!($a) as u32);
-                let y = f32::from_bits(r!($b) as u32);
-                r!($d) = ($f)(x, y) as u64;
-            }};
-        }
-        macro_rules! cmpf64 {
-            ($d:expr, $a:expr, $b:expr, $f:expr) => {{
-                let x = f64::from_bits(r!($a));
-                let y = f64::from_bits(r!($b));
-                r!($d) = ($f)(x, y) as u64;
-            }};
-        }
-        macro_rules! conv {
-            ($d:expr, $s:expr, $f:expr) => {{
-                match $f(r!($s)) {
-                    Ok(v) => r!($d) = v,
-                    Err(t) => trap!(t),
-                }
-            }};
-        }
-        macro_rules! jump {
-            ($t:expr) => {{
-                let t = code.add($t as usize);
-                if t < ip {
-                    // A loop back-edge: fuel and the tier-up counter.
-                    fuel_left -= 1;
-                    if fuel_left < 0 {
-                        trap!(Trap::OutOfFuel);
-                    }
-                    *loop_counter = (*loop_counter).wrapping_add(1);
-                }
-                ip = t;
-            }};
-        }
-        macro_rules! br_if {
-            ($cond:expr, $t:expr) => {{
-                if $cond {
-                    jump!($t);
-                }
-            }};
-        }
-        /// The address of an access of `$n` bytes, or a trap.
-        macro_rules! addr {
-            ($a:expr, $off:expr, $n:expr) => {{
-                let ea = (r!($a) as u32 as u64) + $off as u64;
-                if ea + $n > mem_len {
-                    trap!(Trap::MemoryOutOfBounds);
-                }
-                mem_base.add(ea as usize)
-            }};
-        }
-        macro_rules! load {
-            ($d:expr, $a:expr, $off:expr, $t:ty, $conv:expr) => {{
-                let p = addr!($a, $off, std::mem::size_of::<$t>() as u64);
-                let v = <$t>::from_le(std::ptr::read_unaligned(p as *const $t));
-                r!($d) = ($conv)(v);
-            }};
-        }
-        macro_rules! store {
-            ($a:expr, $s:expr, $off:expr, $t:ty) => {{
-                let p = addr!($a, $off, std::mem::size_of::<$t>() as u64);
-                std::ptr::write_unaligned(p as *mut $t, (r!($s) as $t).to_le());
-            }};
-        }
-        macro_rules! reload_mem {
-            () => {{
-                mem_base = (*vmctx).mem_base;
-                mem_len = (*vmctx).mem_len;
-            }};
-        }
-        /// Pushes the current frame and enters `$callee` of instance
-        /// `$ctx` with its registers at `regs[$b..]`.
-        macro_rules! call_wasm {
-            ($callee:expr, $index:expr, $ctx:expr, $b:expr) => {{
-                let callee: *const Func = $callee;
-                let new_base = base + $b as usize;
-                if let Err(t) = self.enter(&*callee, new_base, $index) {
-                    trap!(t);
-                }
-                fuel_left -= 1;
-                if fuel_left < 0 {
-                    trap!(Trap::OutOfFuel);
-                }
-                self.frames.push(Frame {
-                    func,
-                    ip,
-                    base,
-                    vmctx,
-                    loop_counter,
-                });
-                let ctx: *mut VmCtx = $ctx;
-                if ctx != vmctx {
-                    vmctx = ctx;
-                    reload_mem!();
-                }
-                *(*vmctx).call_counts.add($index as usize) += 1;
-                loop_counter = (*vmctx).loop_counts.add($index as usize);
-                func = callee;
-                base = new_base;
-                code = (*func).code.as_ptr();
-                ip = code;
-                regs = self.stack.as_mut_ptr().add(base);
-            }};
-        }
-        /// Returns to the caller's frame, or to the host.
-        macro_rules! ret {
-            () => {{
-                if self.frames.len() == entry_depth {
-                    *fuel = fuel_left;
-                    return Ok(());
-                }
-                let f = self.frames.pop().unwrap_unchecked();
-                func = f.func;
-                ip = f.ip;
-                base = f.base;
-                code = (*func).code.as_ptr();
-                regs = self.stack.as_mut_ptr().add(base);
-                vmctx = f.vmctx;
-                loop_counter = f.loop_counter;
-                // The callee may have grown the memory.
-                reload_mem!();
-            }};
-        }
-        /// Calls any function reference (host, or wasm of any instance).
-        macro_rules! call_ref {
-            ($f:expr, $b:expr) => {{
-                let f: *const FuncRef = $f;
-                if (*f).host.is_null() {
-                    let ctx = (*f).vmctx;
-                    let c = &*((*ctx).code as *const Code);
-                    call_wasm!(&c.funcs[(*f).index as usize], (*f).index, ctx, $b);
-                } else {
-                    let b = base + $b as usize;
-                    if let Err(t) = self.call_host(f, b) {
-                        trap!(t);
-                    }
-                    regs = self.stack.as_mut_ptr().add(base);
-                }
-            }};
-        }
-
-        unsafe {
-            loop {
-                let instr = *ip;
-                ip = ip.add(1);
-                match instr {
-                    Instr::Copy { dst, src } => r!(dst) = r!(src),
-                    Instr::Const32 { dst, imm } => r!(dst) = imm as u64,
-                    Instr::Const64 { dst, imm } => r!(dst) = imm,
-                    Instr::CopySpan { dst, src, n } => {
-                        std::ptr::copy(regs.add(src as usize), regs.add(dst as usize), n as usize)
-                    }
-                    Instr::Select { dst, c, a, b } => {
-                        r!(dst) = if r!(c) as u32 != 0 { r!(a) } else { r!(b) }
-                    }
-                    Instr::Br { target } => jump!(target),
-                    Instr::BrIfNz { c, target } => br_if!(r!(c) as u32 != 0, target),
-                    Instr::BrIfZ { c, target } => br_if!(r!(c) as u32 == 0, target),
-                    Instr::BrTable { index, count } => {
-                        let i = (r!(index) as u32).min(count);
-                        ip = ip.add(i as usize);
-                    }
-                    Instr::Return1 { src } => {
-                        r!(0) = r!(src);
-                        ret!();
-                    }
-                    Instr::Return => ret!(),
-                    Instr::Unreachable => trap!(Trap::Unreachable),
-                    Instr::Call {
-                        func: callee,
-                        base: b,
-                    } => {
-                        let c = &*((*vmctx).code as *const Code);
-                        call_wasm!(c.funcs.as_ptr().add(callee as usize), callee, vmctx, b);
-                    }
-                    Instr::CallImport { func: f, base: b } => {
-                        call_ref!(*(*vmctx).funcs.add(f as usize), b);
-                    }
-                    Instr::CallIndirect {
-                        table,
-                        ty,
-                        index,
-                        base: b,
-                    } => {
-                        let t = &**(*vmctx).tables.add(table as usize);
-                        let i = r!(index) as u32 as u64;
-                        if i >= t.len {
-                            trap!(Trap::TableOutOfBounds);
-                        }
-                        let f = *t.base.add(i as usize) as *const FuncRef;
-                        if f.is_null() {
-                            trap!(Trap::IndirectCallToNull);
-                        }
-                        if (*f).sig != *(*vmctx).sig_ids.add(ty as usize) {
-                            trap!(Trap::BadSignature);
-                        }
-                        call_ref!(f, b);
-                    }
-                    Instr::GlobalGet { dst, global } => {
-                        r!(dst) = **(*vmctx).globals.add(global as usize)
-                    }
-                    Instr::GlobalSet { src, global } => {
-                        **(*vmctx).globals.add(global as usize) = r!(src)
-                    }
-
-                    Instr::Load32 { dst, addr, offset } => {
-                        load!(dst, addr, offset, u32, |v: u32| v as u64)
-                    }
-                    Instr::Load64 { dst, addr, offset } => {
-                        load!(dst, addr, offset, u64, |v: u64| v)
-                    }
-                    Instr::Load8S32 { dst, addr, offset } => {
-                        load!(dst, addr, offset, u8, |v: u8| v as i8 as i32 as u32 as u64)
-                    }
-                    Instr::Load8U { dst, addr, offset } => {
-                        load!(dst, addr, offset, u8, |v: u8| v as u64)
-                    }
-                    Instr::Load16S32 { dst, addr, offset } => {
-                        load!(dst, addr, offset, u16, |v: u16| v as i16 as i32 as u32
-                            as u64)
-                    }
-                    Instr::Load16U { dst, addr, offset } => {
-                        load!(dst, addr, offset, u16, |v: u16| v as u64)
-                    }
-                    Instr::Load8S64 { dst, addr, offset } => {
-                        load!(dst, addr, offset, u8, |v: u8| v as i8 as i64 as u64)
-                    }
-                    Instr::Load16S64 { dst, addr, offset } => {
-                        load!(dst, addr, offset, u16, |v: u16| v as i16 as i64 as u64)
-                    }
-                    Instr::Load32S64 { dst, addr, offset } => {
-                        load!(dst, addr, offset, u32, |v: u32| v as i32 as i64 as u64)
-                    }
-                    Instr::Store8 { addr, src, offset } => store!(addr, src, offset, u8),
-                    Instr::Store16 { addr, src, offset } => store!(addr, src, offset, u16),
-                    Instr::Store32 { addr, src, offset } => store!(addr, src, offset, u32),
-                    Instr::Store64 { addr, src, offset } => store!(addr, src, offset, u64),
-
-                    Instr::MemorySize { dst } => {
-                        r!(dst) = mem_len / wasmlab_runtime::memory::PAGE_SIZE
-                    }
-                    Instr::MemoryGrow { dst, delta } => {
-                        let m = &mut *(*vmctx).memory;
-                        r!(dst) = match m.grow(r!(delta) as u32 as u64) {
-                            Some(old) => old as u32 as u64,
-                            None => u32::MAX as u64,
-                        };
-                        reload_mem!();
-                    }
-                    Instr::MemoryFill { dst, val, len } => {
-                        let m = &mut *(*vmctx).memory;
-                        if let Err(t) =
-                            m.fill(r!(dst) as u32 as u64, r!(val) as u8, r!(len) as u32 as u64)
-                        {
-                            trap!(t);
-                        }
-                    }
-                    Instr::MemoryCopy { dst, src, len } => {
-                        let m = &mut *(*vmctx).memory;
-                        if let Err(t) = m.copy(
-                            r!(dst) as u32 as u64,
-                            r!(src) as u32 as u64,
-                            r!(len) as u32 as u64,
-                        ) {
-                            trap!(t);
-                        }
-                    }
-                    Instr::MemoryInit { seg, dst, src, len } => {
-                        let inst = &*(*vmctx).instance;
-                        let m = &mut *(*vmctx).memory;
-                        let data = &inst.datas[seg as usize];
-                        if let Err(t) = m.init(
-                            r!(dst) as u32 as u64,
-                            data,
-                            r!(src) as u32 as u64,
-                            r!(len) as u32 as u64,
-                        ) {
-                            trap!(t);
-                        }
-                    }
-                    Instr::DataDrop { seg } => {
-                        let inst = (*vmctx).instance as *mut InstanceData;
-                        (&mut (*inst).datas)[seg as usize] = std::sync::Arc::from(&[][..]);
-                    }
-                    Instr::TableGet { dst, index, table } => {
-                        let t = &**(*vmctx).tables.add(table as usize);
-                        match t.get(r!(index) as u32 as u64) {
-                            Ok(v) => r!(dst) = v,
-                            Err(e) => trap!(e),
-                        }
-                    }
-                    Instr::TableSet { table, index, val } => {
-                        let t = &mut **(*vmctx).tables.add(table as usize);
-                        if let Err(e) = t.set(r!(index) as u32 as u64, r!(val)) {
-                            trap!(e);
-                        }
-                    }
-                    Instr::TableSize { dst, table } => {
-                        r!(dst) = (**(*vmctx).tables.add(table as usize)).len
-                    }
-                    Instr::TableGrow {
-                        dst,
-                        init,
-                        delta,
-                        table,
-                    } => {
-                        let t = &mut **(*vmctx).tables.add(table as usize);
-                        r!(dst) = match t.grow(r!(delta) as u32 as u64, r!(init)) {
-                            Some(old) => old as u32 as u64,
-                            None => u32::MAX as u64,
-                        };
-                    }
-                    Instr::TableFill {
-                        table,
-                        dst,
-                        val,
-                        len,
-                    } => {
-                        let t = &mut **(*vmctx).tables.add(table as usize);
-                        if let Err(e) =
-                            t.fill(r!(dst) as u32 as u64, r!(val), r!(len) as u32 as u64)
-                        {
-                            trap!(e);
-                        }
-                    }
-                    Instr::TableCopy {
-                        dst_table,
-                        src_table,
-                        dst,
-                        src,
-                        len,
-                    } => {
-                        let d: *mut Table = *(*vmctx).tables.add(dst_table as usize);
-                        let s: *mut Table = *(*vmctx).tables.add(src_table as usize);
-                        let (di, si, n) = (
-                            r!(dst) as u32 as u64,
-                            r!(src) as u32 as u64,
-                            r!(len) as u32 as u64,
-                        );
-                        let res = if d == s {
-                            (*d).copy_within(di, si, n)
-                        } else {
-                            (*d).copy_from(di, &*s, si, n)
-                        };
-                        if let Err(e) = res {
-                            trap!(e);
-                        }
-                    }
-                    Instr::TableInit {
-                        table,
-                        seg,
-                        dst,
-                        src,
-                        len,
-                    } => {
-                        let inst = &*(*vmctx).instance;
-                        let t = &mut **(*vmctx).tables.add(table as usize);
-                        let items = &inst.elems[seg as usize];
-                        if let Err(e) = t.init(
-                            r!(dst) as u32 as u64,
-                            items,
-                            r!(src) as u32 as u64,
-                            r!(len) as u32 as u64,
-                        ) {
-                            trap!(e);
-                        }
-                    }
-                    Instr::ElemDrop { seg } => {
-                        let inst = (*vmctx).instance as *mut InstanceData;
-                        (&mut (*inst).elems)[seg as usize] = Vec::new();
-                    }
-                    Instr::RefFunc { dst, func: f } => {
-                        r!(dst) = *(*vmctx).funcs.add(f as usize) as u64
-                    }
-
-                    // i32 unary
-                    Instr::I32Clz { dst, src } => un32!(dst, src, |x: u32| x.leading_zeros()),
-                    Instr::I32Ctz { dst, src } => un32!(dst, src, |x: u32| x.trailing_zeros()),
-                    Instr::I32Popcnt { dst, src } => un32!(dst, src, |x: u32| x.count_ones()),
-                    Instr::I32Eqz { dst, src } => un32!(dst, src, |x: u32| (x == 0) as u32),
-                    Instr::I64Clz { dst, src } => un64!(dst, src, |x: u64| x.leading_zeros()),
-                    Instr::I64Ctz { dst, src } => un64!(dst, src, |x: u64| x.trailing_zeros()),
-                    Instr::I64Popcnt { dst, src } => un64!(dst, src, |x: u64| x.count_ones()),
-                    Instr::I64Eqz { dst, src } => un64!(dst, src, |x: u64| (x == 0) as u32),
-                    Instr::F32Abs { dst, src } => r!(dst) = r!(src) & 0x7fff_ffff,
-                    Instr::F32Neg { dst, src } => r!(dst) = (r!(src) ^ 0x8000_0000) & 0xffff_ffff,
-                    Instr::F32Ceil { dst, src } => {
-                        unf32!(dst, src, |x: f32| if x.is_nan() { x + x } else { x.ceil() })
-                    }
-                    Instr::F32Floor { dst, src } => unf32!(dst, src, |x: f32| if x.is_nan() {
-                        x + x
-                    } else {
-                        x.floor()
-                    }),
-                    Instr::F32Trunc { dst, src } => unf32!(dst, src, |x: f32| if x.is_nan() {
-                        x + x
-                    } else {
-                        x.trunc()
-                    }),
-                    Instr::F32Nearest { dst, src } => unf32!(dst, src, |x: f32| if x.is_nan() {
-                        x + x
-                    } else {
-                        x.round_ties_even()
-                    }),
-                    Instr::F32Sqrt { dst, src } => {
-                        unf32!(dst, src, |x: f32| if x.is_nan() { x + x } else { x.sqrt() })
-                    }
-                    Instr::F64Abs { dst, src } => r!(dst) = r!(src) & 0x7fff_ffff_ffff_ffff,
-                    Instr::F64Neg { dst, src } => r!(dst) = r!(src) ^ 0x8000_0000_0000_0000,
-                    Instr::F64Ceil { dst, src } => {
-                        unf64!(dst, src, |x: f64| if x.is_nan() { x + x } else { x.ceil() })
-                    }
-                    Instr::F64Floor { dst, src } => unf64!(dst, src, |x: f64| if x.is_nan() {
-                        x + x
-                    } else {
-                        x.floor()
-                    }),
-                    Instr::F64Trunc { dst, src } => unf64!(dst, src, |x: f64| if x.is_nan() {
-                        x + x
-                    } else {
-                        x.trunc()
-                    }),
-                    Instr::F64Nearest { dst, src } => unf64!(dst, src, |x: f64| if x.is_nan() {
-                        x + x
-                    } else {
-                        x.round_ties_even()
-                    }),
-                    Instr::F64Sqrt { dst, src } => {
-                        unf64!(dst, src, |x: f64| if x.is_nan() { x + x } else { x.sqrt() })
-                    }
-                    Instr::I32WrapI64 { dst, src } => r!(dst) = r!(src) & 0xffff_ffff,
-                    Instr::I32TruncF32S { dst, src } => conv!(dst, src, trunc_f32_i32),
-                    Instr::I32TruncF32U { dst, src } => conv!(dst, src, trunc_f32_u32),
-                    Instr::I32TruncF64S { dst, src } => conv!(dst, src, trunc_f64_i32),
-                    Instr::I32TruncF64U { dst, src } => conv!(dst, src, trunc_f64_u32),
-                    Instr::I64ExtendI32S { dst, src } => {
-                        r!(dst) = r!(src) as u32 as i32 as i64 as u64
-                    }
-                    Instr::I64TruncF32S { dst, src } => conv!(dst, src, trunc_f32_i64),
-                    Instr::I64TruncF32U { dst, src } => conv!(dst, src, trunc_f32_u64),
-                    Instr::I64TruncF64S { dst, src } => conv!(dst, src, trunc_f64_i64),
-                    Instr::I64TruncF64U { dst, src } => conv!(dst, src, trunc_f64_u64),
-                    Instr::F32ConvertI32S { dst, src } => {
-                        r!(dst) = (r!(src) as u32 as i32 as f32).to_bits() as u64
-                    }
-                    Instr::F32ConvertI32U { dst, src } => {
-                        r!(dst) = (r!(src) as u32 as f32).to_bits() as u64
-                    }
-                    Instr::F32ConvertI64S { dst, src } => {
-                        r!(dst) = (r!(src) as i64 as f32).to_bits() as u64
-                    }
-                    Instr::F32ConvertI64U { dst, src } => {
-                        r!(dst) = (r!(src) as f32).to_bits() as u64
-                    }
-                    Instr::F32DemoteF64 { dst, src } => {
-                        r!(dst) = (f64::from_bits(r!(src)) as f32).to_bits() as u64
-                    }
-                    Instr::F64ConvertI32S { dst, src } => {
-                        r!(dst) = (r!(src) as u32 as i32 as f64).to_bits()
-                    }
-                    Instr::F64ConvertI32U { dst, src } => {
-                        r!(dst) = (r!(src) as u32 as f64).to_bits()
-                    }
-                    Instr::F64ConvertI64S { dst, src } => {
-                        r!(dst) = (r!(src) as i64 as f64).to_bits()
-                    }
-                    Instr::F64ConvertI64U { dst, src } => r!(dst) = (r!(src) as f64).to_bits(),
-                    Instr::F64PromoteF32 { dst, src } => {
-                        r!(dst) = (f32::from_bits(r!(src) as u32) as f64).to_bits()
-                    }
-                    Instr::I32Extend8S { dst, src } => {
-                        r!(dst) = r!(src) as u8 as i8 as i32 as u32 as u64
-                    }
-                    Instr::I32Extend16S { dst, src } => {
-                        r!(dst) = r!(src) as u16 as i16 as i32 as u32 as u64
-                    }
-                    Instr::I64Extend8S { dst, src } => r!(dst) = r!(src) as u8 as i8 as i64 as u64,
-                    Instr::I64Extend16S { dst, src } => {
-                        r!(dst) = r!(src) as u16 as i16 as i64 as u64
-                    }
-                    Instr::I64Extend32S { dst, src } => {
-                        r!(dst) = r!(src) as u32 as i32 as i64 as u64
-                    }
-                    Instr::I32TruncSatF32S { dst, src } => {
-                        r!(dst) = (f32::from_bits(r!(src) as u32) as i32) as u32 as u64
-                    }
-                    Instr::I32TruncSatF32U { dst, src } => {
-                        r!(dst) = (f32::from_bits(r!(src) as u32) as u32) as u64
-                    }
-                    Instr::I32TruncSatF64S { dst, src } => {
-                        r!(dst) = (f64::from_bits(r!(src)) as i32) as u32 as u64
-                    }
-                    Instr::I32TruncSatF64U { dst, src } => {
-                        r!(dst) = (f64::from_bits(r!(src)) as u32) as u64
-                    }
-                    Instr::I64TruncSatF32S { dst, src } => {
-                        r!(dst) = (f32::from_bits(r!(src) as u32) as i64) as u64
-                    }
-                    Instr::I64TruncSatF32U { dst, src } => {
-                        r!(dst) = f32::from_bits(r!(src) as u32) as u64
-                    }
-                    Instr::I64TruncSatF64S { dst, src } => {
-                        r!(dst) = (f64::from_bits(r!(src)) as i64) as u64
-                    }
-                    Instr::I64TruncSatF64U { dst, src } => r!(dst) = f64::from_bits(r!(src)) as u64,
-
-                    // i32 binary
-                    Instr::I32Eq { dst, a, b } => bin32!(dst, r!(a), r!(b), |x, y| x == y),
-                    Instr::I32Ne { dst, a, b } => bin32!(dst, r!(a), r!(b), |x, y| x != y),
-                    Instr::I32LtS { dst, a, b } => {
-                        bin32!(dst, r!(a), r!(b), |x: u32, y: u32| (x as i32) < (y as i32))
-                    }
-                    Instr::I32LtU { dst, a, b } => bin32!(dst, r!(a), r!(b), |x, y| x < y),
-                    Instr::I32GtS { dst, a, b } => {
-                        bin32!(dst, r!(a), r!(b), |x: u32, y: u32| (x as i32) > (y as i32))
-                    }
-                    Instr::I32GtU { dst, a, b } => bin32!(dst, r!(a), r!(b), |x, y| x > y),
-                    Instr::I32LeS { dst, a, b } => {
-                        bin32!(dst, r!(a), r!(b), |x: u32, y: u32| (x as i32) <= (y as i32))
-                    }
-                    Instr::I32LeU { dst, a, b } => bin32!(dst, r!(a), r!(b), |x, y| x <= y),
-                    Instr::I32GeS { dst, a, b } => {
-                        bin32!(dst, r!(a), r!(b), |x: u32, y: u32| (x as i32) >= (y as i32))
-                    }
-                    Instr::I32GeU { dst, a, b } => bin32!(dst, r!(a), r!(b), |x, y| x >= y),
-                    Instr::I32Add { dst, a, b } => bin32!(dst, r!(a), r!(b), u32::wrapping_add),
-                    Instr::I32Sub { dst, a, b } => bin32!(dst, r!(a), r!(b), u32::wrapping_sub),
-                    Instr::I32Mul { dst, a, b } => bin32!(dst, r!(a), r!(b), u32::wrapping_mul),
-                    Instr::I32DivS { dst, a, b } => tbin32!(dst, r!(a), r!(b), div_s32),
-                    Instr::I32DivU { dst, a, b } => tbin32!(dst, r!(a), r!(b), div_u32),
-                    Instr::I32RemS { dst, a, b } => tbin32!(dst, r!(a), r!(b), rem_s32),
-                    Instr::I32RemU { dst, a, b } => tbin32!(dst, r!(a), r!(b), rem_u32),
-                    Instr::I32And { dst, a, b } => bin32!(dst, r!(a), r!(b), |x, y| x & y),
-                    Instr::I32Or { dst, a, b } => bin32!(dst, r!(a), r!(b), |x, y| x | y),
-                    Instr::I32Xor { dst, a, b } => bin32!(dst, r!(a), r!(b), |x, y| x ^ y),
-                    Instr::I32Shl { dst, a, b } => bin32!(dst, r!(a), r!(b), u32::wrapping_shl),
-                    Instr::I32ShrS { dst, a, b } => {
-                        bin32!(dst, r!(a), r!(b), |x: u32, y| (x as i32).wrapping_shr(y))
-                    }
-                    Instr::I32ShrU { dst, a, b } => bin32!(dst, r!(a), r!(b), u32::wrapping_shr),
-                    Instr::I32Rotl { dst, a, b } => bin32!(dst, r!(a), r!(b), u32::rotate_left),
-                    Instr::I32Rotr { dst, a, b } => bin32!(dst, r!(a), r!(b), u32::rotate_right),
-                    Instr::I32EqImm { dst, a, imm } => bin32!(dst, r!(a), imm, |x, y| x == y),
-                    Instr::I32NeImm { dst, a, imm } => bin32!(dst, r!(a), imm, |x, y| x != y),
-                    Instr::I32LtSImm { dst, a, imm } => {
-                        bin32!(dst, r!(a), imm, |x: u32, y: u32| (x as i32) < (y as i32))
-                    }
-                    Instr::I32LtUImm { dst, a, imm } => bin32!(dst, r!(a), imm, |x, y| x < y),
-                    Instr::I32GtSImm { dst, a, imm } => {
-                        bin32!(dst, r!(a), imm, |x: u32, y: u32| (x as i32) > (y as i32))
-                    }
-                    Instr::I32GtUImm { dst, a, imm } => bin32!(dst, r!(a), imm, |x, y| x > y),
-                    Instr::I32LeSImm { dst, a, imm } => {
-                        bin32!(dst, r!(a), imm, |x: u32, y: u32| (x as i32) <= (y as i32))
-                    }
-                    Instr::I32LeUImm { dst, a, imm } => bin32!(dst, r!(a), imm, |x, y| x <= y),
-                    Instr::I32GeSImm { dst, a, imm } => {
-                        bin32!(dst, r!(a), imm, |x: u32, y: u32| (x as i32) >= (y as i32))
-                    }
-                    Instr::I32GeUImm { dst, a, imm } => bin32!(dst, r!(a), imm, |x, y| x >= y),
-                    Instr::I32AddImm { dst, a, imm } => bin32!(dst, r!(a), imm, u32::wrapping_add),
-                    Instr::I32SubImm { dst, a, imm } => bin32!(dst, r!(a), imm, u32::wrapping_sub),
-                    Instr::I32MulImm { dst, a, imm } => bin32!(dst, r!(a), imm, u32::wrapping_mul),
-                    Instr::I32DivSImm { dst, a, imm } => tbin32!(dst, r!(a), imm, div_s32),
-                    Instr::I32DivUImm { dst, a, imm } => tbin32!(dst, r!(a), imm, div_u32),
-                    Instr::I32RemSImm { dst, a, imm } => tbin32!(dst, r!(a), imm, rem_s32),
-                    Instr::I32RemUImm { dst, a, imm } => tbin32!(dst, r!(a), imm, rem_u32),
-                    Instr::I32AndImm { dst, a, imm } => bin32!(dst, r!(a), imm, |x, y| x & y),
-                    Instr::I32OrImm { dst, a, imm } => bin32!(dst, r!(a), imm, |x, y| x | y),
-                    Instr::I32XorImm { dst, a, imm } => bin32!(dst, r!(a), imm, |x, y| x ^ y),
-                    Instr::I32ShlImm { dst, a, imm } => bin32!(dst, r!(a), imm, u32::wrapping_shl),
-                    Instr::I32ShrSImm { dst, a, imm } => {
-                        bin32!(dst, r!(a), imm, |x: u32, y| (x as i32).wrapping_shr(y))
-                    }
-                    Instr::I32ShrUImm { dst, a, imm } => bin32!(dst, r!(a), imm, u32::wrapping_shr),
-                    Instr::I32RotlImm { dst, a, imm } => bin32!(dst, r!(a), imm, u32::rotate_left),
-                    Instr::I32RotrImm { dst, a, imm } => bin32!(dst, r!(a), imm, u32::rotate_right),
-
-                    // i64 binary
-                    Instr::I64Eq { dst, a, b } => bin64!(dst, r!(a), r!(b), |x, y| (x == y) as u64),
-                    Instr::I64Ne { dst, a, b } => bin64!(dst, r!(a), r!(b), |x, y| (x != y) as u64),
-                    Instr::I64LtS { dst, a, b } => bin64!(dst, r!(a), r!(b), |x: u64, y: u64| ((x
-                        as i64)
-                        < (y as i64))
-                        as u64),
-                    Instr::I64LtU { dst, a, b } => {
-                        bin64!(dst, r!(a), r!(b), |x: u64, y: u64| (x < y) as u64)
-                    }
-                    Instr::I64GtS { dst, a, b } => bin64!(dst, r!(a), r!(b), |x: u64, y: u64| ((x
-                        as i64)
-                        > (y as i64))
-                        as u64),
-                    Instr::I64GtU { dst, a, b } => {
-                        bin64!(dst, r!(a), r!(b), |x: u64, y: u64| (x > y) as u64)
-                    }
-                    Instr::I64LeS { dst, a, b } => bin64!(dst, r!(a), r!(b), |x: u64, y: u64| ((x
-                        as i64)
-                        <= (y as i64))
-                        as u64),
-                    Instr::I64LeU { dst, a, b } => {
-                        bin64!(dst, r!(a), r!(b), |x: u64, y: u64| (x <= y) as u64)
-                    }
-                    Instr::I64GeS { dst, a, b } => bin64!(dst, r!(a), r!(b), |x: u64, y: u64| ((x
-                        as i64)
-                        >= (y as i64))
-                        as u64),
-                    Instr::I64GeU { dst, a, b } => {
-                        bin64!(dst, r!(a), r!(b), |x: u64, y: u64| (x >= y) as u64)
-                    }
-                    Instr::I64Add { dst, a, b } => bin64!(dst, r!(a), r!(b), u64::wrapping_add),
-                    Instr::I64Sub { dst, a, b } => bin64!(dst, r!(a), r!(b), u64::wrapping_sub),
-                    Instr::I64Mul { dst, a, b } => bin64!(dst, r!(a), r!(b), u64::wrapping_mul),
-                    Instr::I64DivS { dst, a, b } => tbin64!(dst, r!(a), r!(b), div_s64),
-                    Instr::I64DivU { dst, a, b } => tbin64!(dst, r!(a), r!(b), div_u64),
-                    Instr::I64RemS { dst, a, b } => tbin64!(dst, r!(a), r!(b), rem_s64),
-                    Instr::I64RemU { dst, a, b } => tbin64!(dst, r!(a), r!(b), rem_u64),
-                    Instr::I64And { dst, a, b } => bin64!(dst, r!(a), r!(b), |x, y| x & y),
-                    Instr::I64Or { dst, a, b } => bin64!(dst, r!(a), r!(b), |x, y| x | y),
-                    Instr::I64Xor { dst, a, b } => bin64!(dst, r!(a), r!(b), |x, y| x ^ y),
-                    Instr::I64Shl { dst, a, b } => {
-                        bin64!(dst, r!(a), r!(b), |x: u64, y: u64| x.wrapping_shl(y as u32))
-                    }
-                    Instr::I64ShrS { dst, a, b } => bin64!(dst, r!(a), r!(b), |x: u64, y: u64| (x
-                        as i64)
-                        .wrapping_shr(y as u32)),
-                    Instr::I64ShrU { dst, a, b } => {
-                        bin64!(dst, r!(a), r!(b), |x: u64, y: u64| x.wrapping_shr(y as u32))
-                    }
-                    Instr::I64Rotl { dst, a, b } => bin64!(dst, r!(a), r!(b), |x: u64, y: u64| x
-                        .rotate_left((y & 63) as u32)),
-                    Instr::I64Rotr { dst, a, b } => bin64!(dst, r!(a), r!(b), |x: u64, y: u64| x
-                        .rotate_right((y & 63) as u32)),
-                    Instr::I64EqImm { dst, a, imm } => {
-                        bin64!(dst, r!(a), imm, |x, y| (x == y) as u64)
-                    }
-                    Instr::I64NeImm { dst, a, imm } => {
-                        bin64!(dst, r!(a), imm, |x, y| (x != y) as u64)
-                    }
-                    Instr::I64LtSImm { dst, a, imm } => {
-                        bin64!(dst, r!(a), imm, |x: u64, y: u64| ((x as i64) < (y as i64))
-                            as u64)
-                    }
-                    Instr::I64LtUImm { dst, a, imm } => {
-                        bin64!(dst, r!(a), imm, |x: u64, y: u64| (x < y) as u64)
-                    }
-                    Instr::I64GtSImm { dst, a, imm } => {
-                        bin64!(dst, r!(a), imm, |x: u64, y: u64| ((x as i64) > (y as i64))
-                            as u64)
-                    }
-                    Instr::I64GtUImm { dst, a, imm } => {
-                        bin64!(dst, r!(a), imm, |x: u64, y: u64| (x > y) as u64)
-                    }
-                    Instr::I64LeSImm { dst, a, imm } => {
-                        bin64!(dst, r!(a), imm, |x: u64, y: u64| ((x as i64) <= (y as i64))
-                            as u64)
-                    }
-                    Instr::I64LeUImm { dst, a, imm } => {
-                        bin64!(dst, r!(a), imm, |x: u64, y: u64| (x <= y) as u64)
-                    }
-                    Instr::I64GeSImm { dst, a, imm } => {
-                        bin64!(dst, r!(a), imm, |x: u64, y: u64| ((x as i64) >= (y as i64))
-                            as u64)
-                    }
-                    Instr::I64GeUImm { dst, a, imm } => {
-                        bin64!(dst, r!(a), imm, |x: u64, y: u64| (x >= y) as u64)
-                    }
-                    Instr::I64AddImm { dst, a, imm } => bin64!(dst, r!(a), imm, u64::wrapping_add),
-                    Instr::I64SubImm { dst, a, imm } => bin64!(dst, r!(a), imm, u64::wrapping_sub),
-                    Instr::I64MulImm { dst, a, imm } => bin64!(dst, r!(a), imm, u64::wrapping_mul),
-                    Instr::I64DivSImm { dst, a, imm } => tbin64!(dst, r!(a), imm, div_s64),
-                    Instr::I64DivUImm { dst, a, imm } => tbin64!(dst, r!(a), imm, div_u64),
-                    Instr::I64RemSImm { dst, a, imm } => tbin64!(dst, r!(a), imm, rem_s64),
-                    Instr::I64RemUImm { dst, a, imm } => tbin64!(dst, r!(a), imm, rem_u64),
-                    Instr::I64AndImm { dst, a, imm } => bin64!(dst, r!(a), imm, |x, y| x & y),
-                    Instr::I64OrImm { dst, a, imm } => bin64!(dst, r!(a), imm, |x, y| x | y),
-                    Instr::I64XorImm { dst, a, imm } => bin64!(dst, r!(a), imm, |x, y| x ^ y),
-                    Instr::I64ShlImm { dst, a, imm } => {
-                        bin64!(dst, r!(a), imm, |x: u64, y: u64| x.wrapping_shl(y as u32))
-                    }
-                    Instr::I64ShrSImm { dst, a, imm } => {
-                        bin64!(dst, r!(a), imm, |x: u64, y: u64| (x as i64)
-                            .wrapping_shr(y as u32))
-                    }
-                    Instr::I64ShrUImm { dst, a, imm } => {
-                        bin64!(dst, r!(a), imm, |x: u64, y: u64| x.wrapping_shr(y as u32))
-                    }
-                    Instr::I64RotlImm { dst, a, imm } => {
-                        bin64!(dst, r!(a), imm, |x: u64, y: u64| x
-                            .rotate_left((y & 63) as u32))
-                    }
-                    Instr::I64RotrImm { dst, a, imm } => {
-                        bin64!(dst, r!(a), imm, |x: u64, y: u64| x
-                            .rotate_right((y & 63) as u32))
-                    }
-
-                    // floats
-                    Instr::F32Eq { dst, a, b } => cmpf32!(dst, a, b, |x, y| x == y),
-                    Instr::F32Ne { dst, a, b } => cmpf32!(dst, a, b, |x, y| x != y),
-                    Instr::F32Lt { dst, a, b } => cmpf32!(dst, a, b, |x, y| x < y),
-                    Instr::F32Gt { dst, a, b } => cmpf32!(dst, a, b, |x, y| x > y),
-                    Instr::F32Le { dst, a, b } => cmpf32!(dst, a, b, |x, y| x <= y),
-                    Instr::F32Ge { dst, a, b } => cmpf32!(dst, a, b, |x, y| x >= y),
-                    Instr::F32Add { dst, a, b } => binf32!(dst, a, b, |x, y| x + y),
-                    Instr::F32Sub { dst, a, b } => binf32!(dst, a, b, |x, y| x - y),
-                    Instr::F32Mul { dst, a, b } => binf32!(dst, a, b, |x, y| x * y),
-                    Instr::F32Div { dst, a, b } => binf32!(dst, a, b, |x, y| x / y),
-                    Instr::F32Min { dst, a, b } => binf32!(dst, a, b, fmin32),
-                    Instr::F32Max { dst, a, b } => binf32!(dst, a, b, fmax32),
-                    Instr::F32Copysign { dst, a, b } => binf32!(dst, a, b, f32::copysign),
-                    Instr::F64Eq { dst, a, b } => cmpf64!(dst, a, b, |x, y| x == y),
-                    Instr::F64Ne { dst, a, b } => cmpf64!(dst, a, b, |x, y| x != y),
-                    Instr::F64Lt { dst, a, b } => cmpf64!(dst, a, b, |x, y| x < y),
-                    Instr::F64Gt { dst, a, b } => cmpf64!(dst, a, b, |x, y| x > y),
-                    Instr::F64Le { dst, a, b } => cmpf64!(dst, a, b, |x, y| x <= y),
-                    Instr::F64Ge { dst, a, b } => cmpf64!(dst, a, b, |x, y| x >= y),
-                    Instr::F64Add { dst, a, b } => binf64!(dst, a, b, |x, y| x + y),
-                    Instr::F64Sub { dst, a, b } => binf64!(dst, a, b, |x, y| x - y),
-                    Instr::F64Mul { dst, a, b } => binf64!(dst, a, b, |x, y| x * y),
-                    Instr::F64Div { dst, a, b } => binf64!(dst, a, b, |x, y| x / y),
-                    Instr::F64Min { dst, a, b } => binf64!(dst, a, b, fmin64),
-                    Instr::F64Max { dst, a, b } => binf64!(dst, a, b, fmax64),
-                    Instr::F64Copysign { dst, a, b } => binf64!(dst, a, b, f64::copysign),
-
-                    // fused compare-and-branch
-                    Instr::BrI32Eq { a, b, target } => br_if!(r!(a) as u32 == r!(b) as u32, target),
-                    Instr::BrI32Ne { a, b, target } => br_if!(r!(a) as u32 != r!(b) as u32, target),
-                    Instr::BrI32LtS { a, b, target } => {
-                        br_if!((r!(a) as i32) < (r!(b) as i32), target)
-                    }
-                    Instr::BrI32LtU { a, b, target } => {
-                        br_if!((r!(a) as u32) < (r!(b) as u32), target)
-                    }
-                    Instr::BrI32GtS { a, b, target } => {
-                        br_if!((r!(a) as i32) > (r!(b) as i32), target)
-                    }
-                    Instr::BrI32GtU { a, b, target } => {
-                        br_if!((r!(a) as u32) > (r!(b) as u32), target)
-                    }
-                    Instr::BrI32LeS { a, b, target } => {
-                        br_if!((r!(a) as i32) <= (r!(b) as i32), target)
-                    }
-                    Instr::BrI32LeU { a, b, target } => {
-                        br_if!((r!(a) as u32) <= (r!(b) as u32), target)
-                    }
-                    Instr::BrI32GeS { a, b, target } => {
-                        br_if!((r!(a) as i32) >= (r!(b) as i32), target)
-                    }
-                    Instr::BrI32GeU { a, b, target } => {
-                        br_if!((r!(a) as u32) >= (r!(b) as u32), target)
-                    }
-                    Instr::BrI32EqImm { a, imm, target } => br_if!(r!(a) as i32 == imm, target),
-                    Instr::BrI32NeImm { a, imm, target } => br_if!(r!(a) as i32 != imm, target),
-                    Instr::BrI32LtSImm { a, imm, target } => br_if!((r!(a) as i32) < imm, target),
-                    Instr::BrI32LtUImm { a, imm, target } => {
-                        br_if!((r!(a) as u32) < imm as u32, target)
-                    }
-                    Instr::BrI32GtSImm { a, imm, target } => br_if!((r!(a) as i32) > imm, target),
-                    Instr::BrI32GtUImm { a, imm, target } => {
-                        br_if!((r!(a) as u32) > imm as u32, target)
-                    }
-                    Instr::BrI32LeSImm { a, imm, target } => br_if!((r!(a) as i32) <= imm, target),
-                    Instr::BrI32LeUImm { a, imm, target } => {
-                        br_if!((r!(a) as u32) <= imm as u32, target)
-                    }
-                    Instr::BrI32GeSImm { a, imm, target } => br_if!((r!(a) as i32) >= imm, target),
-                    Instr::BrI32GeUImm { a, imm, target } => {
-                        br_if!((r!(a) as u32) >= imm as u32, target)
-                    }
-                    Instr::BrI64Eq { a, b, target } => br_if!(r!(a) == r!(b), target),
-                    Instr::BrI64Ne { a, b, target } => br_if!(r!(a) != r!(b), target),
-                    Instr::BrI64LtS { a, b, target } => {
-                        br_if!((r!(a) as i64) < (r!(b) as i64), target)
-                    }
-                    Instr::BrI64LtU { a, b, target } => br_if!(r!(a) < r!(b), target),
-                    Instr::BrI64GtS { a, b, target } => {
-                        br_if!((r!(a) as i64) > (r!(b) as i64), target)
-                    }
-                    Instr::BrI64GtU { a, b, target } => br_if!(r!(a) > r!(b), target),
-                    Instr::BrI64LeS { a, b, target } => {
-                        br_if!((r!(a) as i64) <= (r!(b) as i64), target)
-                    }
-                    Instr::BrI64LeU { a, b, target } => br_if!(r!(a) <= r!(b), target),
-                    Instr::BrI64GeS { a, b, target } => {
-                        br_if!((r!(a) as i64) >= (r!(b) as i64), target)
-                    }
-                    Instr::BrI64GeU { a, b, target } => br_if!(r!(a) >= r!(b), target),
-                    Instr::BrI64EqImm { a, imm, target } => br_if!(r!(a) as i64 == imm, target),
-                    Instr::BrI64NeImm { a, imm, target } => br_if!(r!(a) as i64 != imm, target),
-                    Instr::BrI64LtSImm { a, imm, target } => br_if!((r!(a) as i64) < imm, target),
-                    Instr::BrI64LtUImm { a, imm, target } => br_if!(r!(a) < imm as u64, target),
-                    Instr::BrI64GtSImm { a, imm, target } => br_if!((r!(a) as i64) > imm, target),
-                    Instr::BrI64GtUImm { a, imm, target } => br_if!(r!(a) > imm as u64, target),
-                    Instr::BrI64LeSImm { a, imm, target } => br_if!((r!(a) as i64) <= imm, target),
-                    Instr::BrI64LeUImm { a, imm, target } => br_if!(r!(a) <= imm as u64, target),
-                    Instr::BrI64GeSImm { a, imm, target } => br_if!((r!(a) as i64) >= imm, target),
-                    Instr::BrI64GeUImm { a, imm, target } => br_if!(r!(a) >= imm as u64, target),
-                }
+            };
+            *fuel = st.fuel;
+            match flow {
+                Flow::Trap => Err(st.trap),
+                _ => Ok(()),
             }
         }
     }
+}
+
+/// Defines one handler function per instruction and `handler_for`, which
+/// maps an instruction to its handler (an exhaustive match: an op without
+/// a handler does not compile).
+///
+/// Each handler binds the instruction's fields, runs its body with
+/// `next` = the following instruction, then continues there. Bodies may
+/// change `next`, `regs`, `mem_base`, `mem_len`, or return (traps, returns,
+/// trampolined jumps). Bodies reach the handler's arguments only through
+/// the helper macros defined here (`r!`, `jump!`, `trap!`, ...): macro
+/// hygiene keeps the call site's identifiers apart from the arguments.
+macro_rules! handlers {
+    ($($name:ident { $($field:ident),* } => $body:block)*) => {
+        #[allow(non_snake_case)]
+        mod handlers {
+            use super::*;
+            $(
+                #[allow(unused_mut, unused_variables, unused_macros, unused_unsafe, unused_assignments, unreachable_code, clippy::unnecessary_cast)]
+                pub(super) unsafe fn $name(ip: *const Op, mut regs: *mut u64, mut mem_base: *mut u8, mut mem_len: u64, st: *mut State) -> Flow {
+                    unsafe {
+                        let Instr::$name { $($field),* } = (*ip).instr else { std::hint::unreachable_unchecked() };
+                        let mut next = ip.add(1);
+                        /// Register `i` of the running frame.
+                        macro_rules! r {
+                            ($i:expr) => {
+                                *regs.add($i as usize)
+                            };
+                        }
+                        macro_rules! trap {
+                            ($t:expr) => {{
+                                (*st).trap = $t;
+                                return Flow::Trap;
+                            }};
+                        }
+                        /// Continues at `$n` through the trampoline.
+                        macro_rules! trampoline {
+                            ($n:expr) => {{
+                                let n = $n;
+                                let s = &mut *st;
+                                s.next = n;
+                                s.regs = regs;
+                                s.mem = mem_base;
+                                s.len = mem_len;
+                                return Flow::Continue;
+                            }};
+                        }
+                        /// Continues at `$n`: a tail call of its handler where the
+                        /// compiler makes that a jump, else through the trampoline.
+                        macro_rules! continue_at {
+                            ($n:expr) => {{
+                                #[cfg(interp_tail_calls)]
+                                {
+                                    let n = $n;
+                                    return ((*n).handler)(n, regs, mem_base, mem_len, st);
+                                }
+                                #[cfg(not(interp_tail_calls))]
+                                trampoline!($n)
+                            }};
+                        }
+                        /// Continues at `$n` at a loop back-edge or call: by tail call
+                        /// while the native stack is shallow, else through the trampoline
+                        /// (which unwinds it). With sibling calls the stack never grows and
+                        /// the check never fires; it guards against a handler the compiler
+                        /// did not turn into a jump.
+                        macro_rules! bounded_continue {
+                            ($n:expr) => {{
+                                #[cfg(interp_tail_calls)]
+                                {
+                                    if native_sp() < (*st).sp_limit {
+                                        trampoline!($n);
+                                    }
+                                    continue_at!($n)
+                                }
+                                #[cfg(not(interp_tail_calls))]
+                                trampoline!($n)
+                            }};
+                        }
+                        macro_rules! reload_mem {
+                            () => {{
+                                mem_base = (*(*st).vmctx).mem_base;
+                                mem_len = (*(*st).vmctx).mem_len;
+                            }};
+                        }
+                        /// Jumps to instruction `$t`; a jump backwards is a loop back-edge:
+                        /// it costs fuel, counts for tier-up, and goes through the
+                        /// trampoline (which bounds the native stack).
+                        macro_rules! jump {
+                            ($t:expr) => {{
+                                let t = (*st).code.add($t as usize);
+                                if t <= ip {
+                                    let s = &mut *st;
+                                    s.fuel -= 1;
+                                    if s.fuel < 0 {
+                                        trap!(Trap::OutOfFuel);
+                                    }
+                                    *s.loop_counter = (*s.loop_counter).wrapping_add(1);
+                                    bounded_continue!(t);
+                                }
+                                next = t;
+                            }};
+                        }
+                        macro_rules! br_if {
+                            ($cond:expr, $t:expr) => {{
+                                if $cond {
+                                    jump!($t);
+                                }
+                            }};
+                        }
+                        /// The host address of an access of `$n` bytes, or a trap.
+                        macro_rules! addr {
+                            ($a:expr, $off:expr, $n:expr) => {{
+                                let ea = (r!($a) as u32 as u64) + $off as u64;
+                                if ea + $n > mem_len {
+                                    trap!(Trap::MemoryOutOfBounds);
+                                }
+                                mem_base.add(ea as usize)
+                            }};
+                        }
+                        macro_rules! load {
+                            ($d:expr, $a:expr, $off:expr, $t:ty, $conv:expr) => {{
+                                let p = addr!($a, $off, std::mem::size_of::<$t>() as u64);
+                                let v = <$t>::from_le(std::ptr::read_unaligned(p as *const $t));
+                                r!($d) = ($conv)(v);
+                            }};
+                        }
+                        macro_rules! store {
+                            ($a:expr, $s:expr, $off:expr, $t:ty) => {{
+                                let p = addr!($a, $off, std::mem::size_of::<$t>() as u64);
+                                std::ptr::write_unaligned(p as *mut $t, (r!($s) as $t).to_le());
+                            }};
+                        }
+                        macro_rules! un32 {
+                            ($d:expr, $s:expr, $f:expr) => {{
+                                let x = r!($s) as u32;
+                                r!($d) = ($f)(x) as u32 as u64;
+                            }};
+                        }
+                        macro_rules! un64 {
+                            ($d:expr, $s:expr, $f:expr) => {{
+                                let x = r!($s);
+                                r!($d) = ($f)(x) as u64;
+                            }};
+                        }
+                        macro_rules! unf32 {
+                            ($d:expr, $s:expr, $f:expr) => {{
+                                let x = f32::from_bits(r!($s) as u32);
+                                r!($d) = ($f)(x).to_bits() as u64;
+                            }};
+                        }
+                        macro_rules! unf64 {
+                            ($d:expr, $s:expr, $f:expr) => {{
+                                let x = f64::from_bits(r!($s));
+                                r!($d) = ($f)(x).to_bits();
+                            }};
+                        }
+                        macro_rules! bin32 {
+                            ($d:expr, $x:expr, $y:expr, $f:expr) => {{
+                                let x = $x as u32;
+                                let y = $y as u32;
+                                r!($d) = ($f)(x, y) as u32 as u64;
+                            }};
+                        }
+                        macro_rules! bin64 {
+                            ($d:expr, $x:expr, $y:expr, $f:expr) => {{
+                                let x = $x as u64;
+                                let y = $y as u64;
+                                r!($d) = ($f)(x, y) as u64;
+                            }};
+                        }
+                        macro_rules! tbin32 {
+                            ($d:expr, $x:expr, $y:expr, $f:expr) => {{
+                                match $f($x as u32, $y as u32) {
+                                    Ok(v) => r!($d) = v as u64,
+                                    Err(t) => trap!(t),
+                                }
+                            }};
+                        }
+                        macro_rules! tbin64 {
+                            ($d:expr, $x:expr, $y:expr, $f:expr) => {{
+                                match $f($x as u64, $y as u64) {
+                                    Ok(v) => r!($d) = v,
+                                    Err(t) => trap!(t),
+                                }
+                            }};
+                        }
+                        macro_rules! binf32 {
+                            ($d:expr, $a:expr, $b:expr, $f:expr) => {{
+                                let x = f32::from_bits(r!($a) as u32);
+                                let y = f32::from_bits(r!($b) as u32);
+                                r!($d) = ($f)(x, y).to_bits() as u64;
+                            }};
+                        }
+                        macro_rules! binf64 {
+                            ($d:expr, $a:expr, $b:expr, $f:expr) => {{
+                                let x = f64::from_bits(r!($a));
+                                let y = f64::from_bits(r!($b));
+                                r!($d) = ($f)(x, y).to_bits();
+                            }};
+                        }
+                        macro_rules! cmpf32 {
+                            ($d:expr, $a:expr, $b:expr, $f:expr) => {{
+                                let x = f32::from_bits(r!($a) as u32);
+                                let y = f32::from_bits(r!($b) as u32);
+                                r!($d) = ($f)(x, y) as u64;
+                            }};
+                        }
+                        macro_rules! cmpf64 {
+                            ($d:expr, $a:expr, $b:expr, $f:expr) => {{
+                                let x = f64::from_bits(r!($a));
+                                let y = f64::from_bits(r!($b));
+                                r!($d) = ($f)(x, y) as u64;
+                            }};
+                        }
+                        macro_rules! conv {
+                            ($d:expr, $s:expr, $f:expr) => {{
+                                match $f(r!($s)) {
+                                    Ok(v) => r!($d) = v,
+                                    Err(t) => trap!(t),
+                                }
+                            }};
+                        }
+                        /// Saves the caller's frame and enters `$callee` (of instance
+                        /// `$ctx`, defined-function `$index`) with its registers at
+                        /// `regs[$b..]`. Goes through the trampoline (bounds the native
+                        /// stack under recursion).
+                        macro_rules! call_wasm {
+                            ($callee:expr, $index:expr, $ctx:expr, $b:expr) => {{
+                                let callee: *const IFunc = $callee;
+                                let s = &mut *st;
+                                let vm = &mut *s.vm;
+                                let new_base = s.base + $b as usize;
+                                if let Err(t) = vm.enter(&*callee, new_base) {
+                                    trap!(t);
+                                }
+                                s.fuel -= 1;
+                                if s.fuel < 0 {
+                                    trap!(Trap::OutOfFuel);
+                                }
+                                vm.frames.push(Frame { func: s.func, ip: next, base: s.base, vmctx: s.vmctx, loop_counter: s.loop_counter });
+                                let ctx: *mut VmCtx = $ctx;
+                                if ctx != s.vmctx {
+                                    s.vmctx = ctx;
+                                    mem_base = (*ctx).mem_base;
+                                    mem_len = (*ctx).mem_len;
+                                }
+                                *(*ctx).call_counts.add($index as usize) += 1;
+                                s.loop_counter = (*ctx).loop_counts.add($index as usize);
+                                s.func = callee;
+                                s.base = new_base;
+                                s.code = (*callee).code.as_ptr();
+                                regs = vm.stack.as_mut_ptr().add(new_base);
+                                bounded_continue!(s.code);
+                            }};
+                        }
+                        /// Calls any function reference: host, or wasm of any instance.
+                        macro_rules! call_ref {
+                            ($f:expr, $b:expr) => {{
+                                let f: *const FuncRef = $f;
+                                if (*f).host.is_null() {
+                                    let ctx = (*f).vmctx;
+                                    let c = &*((*ctx).code as *const Code);
+                                    call_wasm!(c.funcs.as_ptr().add((*f).index as usize), (*f).index, ctx, $b);
+                                } else {
+                                    let s = &mut *st;
+                                    let vm = &mut *s.vm;
+                                    if let Err(t) = vm.call_host(f, s.base + $b as usize) {
+                                        trap!(t);
+                                    }
+                                    regs = vm.stack.as_mut_ptr().add(s.base);
+                                }
+                            }};
+                        }
+                        /// Returns to the caller's frame, or (outermost) to the host.
+                        macro_rules! ret {
+                            () => {{
+                                let s = &mut *st;
+                                let vm = &mut *s.vm;
+                                if vm.frames.len() == s.entry_depth {
+                                    return Flow::Done;
+                                }
+                                let f = vm.frames.pop().unwrap_unchecked();
+                                s.func = f.func;
+                                s.code = (*f.func).code.as_ptr();
+                                s.base = f.base;
+                                s.vmctx = f.vmctx;
+                                s.loop_counter = f.loop_counter;
+                                regs = vm.stack.as_mut_ptr().add(f.base);
+                                // The callee may have grown the memory.
+                                mem_base = (*f.vmctx).mem_base;
+                                mem_len = (*f.vmctx).mem_len;
+                                next = f.ip;
+                            }};
+                        }
+                        macro_rules! rp {
+                            ($i:expr) => {
+                                regs.add($i as usize)
+                            };
+                        }
+                        macro_rules! vmctx {
+                            () => {
+                                (*st).vmctx
+                            };
+                        }
+                        macro_rules! mem_len {
+                            () => {
+                                mem_len
+                            };
+                        }
+                        macro_rules! skip {
+                            ($n:expr) => {
+                                next = next.add($n as usize)
+                            };
+                        }
+
+                        $body
+                        continue_at!(next)
+                    }
+                }
+            )*
+        }
+
+        fn handler_for(i: &Instr) -> Handler {
+            match i {
+                $(Instr::$name { .. } => handlers::$name,)*
+            }
+        }
+    };
+}
+
+handlers! {
+
+    // control
+    Br { target } => { jump!(target); }
+    BrIfNz { c, target } => { br_if!(r!(c) as u32 != 0, target); }
+    BrIfZ { c, target } => { br_if!(r!(c) as u32 == 0, target); }
+    BrTable { index, count } => {
+        let i = (r!(index) as u32).min(count);
+        skip!(i);
+    }
+    Return1 { src } => {
+        r!(0) = r!(src);
+        ret!();
+    }
+    Return {} => { ret!(); }
+    Call { func, base } => {
+        let c = &*((*vmctx!()).code as *const Code);
+        call_wasm!(c.funcs.as_ptr().add(func as usize), func, vmctx!(), base);
+    }
+    CallImport { func, base } => {
+        call_ref!(*(*vmctx!()).funcs.add(func as usize), base);
+    }
+    CallIndirect { table, ty, index, base } => {
+        let t = &**(*vmctx!()).tables.add(table as usize);
+        let i = r!(index) as u32 as u64;
+        if i >= t.len {
+            trap!(Trap::TableOutOfBounds);
+        }
+        let f = *t.base.add(i as usize) as *const FuncRef;
+        if f.is_null() {
+            trap!(Trap::IndirectCallToNull);
+        }
+        if (*f).sig != *(*vmctx!()).sig_ids.add(ty as usize) {
+            trap!(Trap::BadSignature);
+        }
+        call_ref!(f, base);
+    }
+    Copy { dst, src } => { r!(dst) = r!(src); }
+    Const32 { dst, imm } => { r!(dst) = imm as u64; }
+    Const64 { dst, imm } => { r!(dst) = imm; }
+    CopySpan { dst, src, n } => {
+    std::ptr::copy(rp!(src), rp!(dst), n as usize)
+}
+    Select { dst, c, a, b } => {
+    r!(dst) = if r!(c) as u32 != 0 { r!(a) } else { r!(b) }
+}
+    Unreachable {  } => { trap!(Trap::Unreachable); }
+    GlobalGet { dst, global } => {
+    r!(dst) = **(*vmctx!()).globals.add(global as usize)
+}
+    GlobalSet { src, global } => {
+    **(*vmctx!()).globals.add(global as usize) = r!(src)
+}
+    Load32 { dst, addr, offset } => {
+    load!(dst, addr, offset, u32, |v: u32| v as u64)
+}
+    Load64 { dst, addr, offset } => {
+    load!(dst, addr, offset, u64, |v: u64| v)
+}
+    Load8S32 { dst, addr, offset } => {
+    load!(dst, addr, offset, u8, |v: u8| v as i8 as i32 as u32 as u64)
+}
+    Load8U { dst, addr, offset } => {
+    load!(dst, addr, offset, u8, |v: u8| v as u64)
+}
+    Load16S32 { dst, addr, offset } => {
+    load!(dst, addr, offset, u16, |v: u16| v as i16 as i32 as u32
+        as u64)
+}
+    Load16U { dst, addr, offset } => {
+    load!(dst, addr, offset, u16, |v: u16| v as u64)
+}
+    Load8S64 { dst, addr, offset } => {
+    load!(dst, addr, offset, u8, |v: u8| v as i8 as i64 as u64)
+}
+    Load16S64 { dst, addr, offset } => {
+    load!(dst, addr, offset, u16, |v: u16| v as i16 as i64 as u64)
+}
+    Load32S64 { dst, addr, offset } => {
+    load!(dst, addr, offset, u32, |v: u32| v as i32 as i64 as u64)
+}
+    Store8 { addr, src, offset } => { store!(addr, src, offset, u8); }
+    Store16 { addr, src, offset } => { store!(addr, src, offset, u16); }
+    Store32 { addr, src, offset } => { store!(addr, src, offset, u32); }
+    Store64 { addr, src, offset } => { store!(addr, src, offset, u64); }
+    MemorySize { dst } => {
+    r!(dst) = mem_len!() / wasmlab_runtime::memory::PAGE_SIZE
+}
+    MemoryGrow { dst, delta } => {
+    let m = &mut *(*vmctx!()).memory;
+    r!(dst) = match m.grow(r!(delta) as u32 as u64) {
+        Some(old) => old as u32 as u64,
+        None => u32::MAX as u64,
+    };
+    reload_mem!();
+}
+    MemoryFill { dst, val, len } => {
+    let m = &mut *(*vmctx!()).memory;
+    if let Err(t) =
+        m.fill(r!(dst) as u32 as u64, r!(val) as u8, r!(len) as u32 as u64)
+    {
+        trap!(t);
+    }
+}
+    MemoryCopy { dst, src, len } => {
+    let m = &mut *(*vmctx!()).memory;
+    if let Err(t) = m.copy(
+        r!(dst) as u32 as u64,
+        r!(src) as u32 as u64,
+        r!(len) as u32 as u64,
+    ) {
+        trap!(t);
+    }
+}
+    MemoryInit { seg, dst, src, len } => {
+    let inst = &*(*vmctx!()).instance;
+    let m = &mut *(*vmctx!()).memory;
+    let data = &inst.datas[seg as usize];
+    if let Err(t) = m.init(
+        r!(dst) as u32 as u64,
+        data,
+        r!(src) as u32 as u64,
+        r!(len) as u32 as u64,
+    ) {
+        trap!(t);
+    }
+}
+    DataDrop { seg } => {
+    let inst = (*vmctx!()).instance as *mut InstanceData;
+    (&mut (*inst).datas)[seg as usize] = std::sync::Arc::from(&[][..]);
+}
+    TableGet { dst, index, table } => {
+    let t = &**(*vmctx!()).tables.add(table as usize);
+    match t.get(r!(index) as u32 as u64) {
+        Ok(v) => r!(dst) = v,
+        Err(e) => trap!(e),
+    }
+}
+    TableSet { table, index, val } => {
+    let t = &mut **(*vmctx!()).tables.add(table as usize);
+    if let Err(e) = t.set(r!(index) as u32 as u64, r!(val)) {
+        trap!(e);
+    }
+}
+    TableSize { dst, table } => {
+    r!(dst) = (**(*vmctx!()).tables.add(table as usize)).len
+}
+    TableGrow { dst, init, delta, table } => {
+    let t = &mut **(*vmctx!()).tables.add(table as usize);
+    r!(dst) = match t.grow(r!(delta) as u32 as u64, r!(init)) {
+        Some(old) => old as u32 as u64,
+        None => u32::MAX as u64,
+    };
+}
+    TableFill { table, dst, val, len } => {
+    let t = &mut **(*vmctx!()).tables.add(table as usize);
+    if let Err(e) =
+        t.fill(r!(dst) as u32 as u64, r!(val), r!(len) as u32 as u64)
+    {
+        trap!(e);
+    }
+}
+    TableCopy { dst_table, src_table, dst, src, len } => {
+    let d: *mut Table = *(*vmctx!()).tables.add(dst_table as usize);
+    let s: *mut Table = *(*vmctx!()).tables.add(src_table as usize);
+    let (di, si, n) = (
+        r!(dst) as u32 as u64,
+        r!(src) as u32 as u64,
+        r!(len) as u32 as u64,
+    );
+    let res = if d == s {
+        (*d).copy_within(di, si, n)
+    } else {
+        (*d).copy_from(di, &*s, si, n)
+    };
+    if let Err(e) = res {
+        trap!(e);
+    }
+}
+    TableInit { table, seg, dst, src, len } => {
+    let inst = &*(*vmctx!()).instance;
+    let t = &mut **(*vmctx!()).tables.add(table as usize);
+    let items = &inst.elems[seg as usize];
+    if let Err(e) = t.init(
+        r!(dst) as u32 as u64,
+        items,
+        r!(src) as u32 as u64,
+        r!(len) as u32 as u64,
+    ) {
+        trap!(e);
+    }
+}
+    ElemDrop { seg } => {
+    let inst = (*vmctx!()).instance as *mut InstanceData;
+    (&mut (*inst).elems)[seg as usize] = Vec::new();
+}
+    RefFunc { dst, func } => {
+    r!(dst) = *(*vmctx!()).funcs.add(func as usize) as u64
+}
+    // i32 unary
+    I32Clz { dst, src } => { un32!(dst, src, |x: u32| x.leading_zeros()); }
+    I32Ctz { dst, src } => { un32!(dst, src, |x: u32| x.trailing_zeros()); }
+    I32Popcnt { dst, src } => { un32!(dst, src, |x: u32| x.count_ones()); }
+    I32Eqz { dst, src } => { un32!(dst, src, |x: u32| (x == 0) as u32); }
+    I64Clz { dst, src } => { un64!(dst, src, |x: u64| x.leading_zeros()); }
+    I64Ctz { dst, src } => { un64!(dst, src, |x: u64| x.trailing_zeros()); }
+    I64Popcnt { dst, src } => { un64!(dst, src, |x: u64| x.count_ones()); }
+    I64Eqz { dst, src } => { un64!(dst, src, |x: u64| (x == 0) as u32); }
+    F32Abs { dst, src } => { r!(dst) = r!(src) & 0x7fff_ffff; }
+    F32Neg { dst, src } => { r!(dst) = (r!(src) ^ 0x8000_0000) & 0xffff_ffff; }
+    F32Ceil { dst, src } => {
+    unf32!(dst, src, |x: f32| if x.is_nan() { x + x } else { x.ceil() })
+}
+    F32Floor { dst, src } => { unf32!(dst, src, |x: f32| if x.is_nan() {
+    x + x
+} else {
+    x.floor()
+}); }
+    F32Trunc { dst, src } => { unf32!(dst, src, |x: f32| if x.is_nan() {
+    x + x
+} else {
+    x.trunc()
+}); }
+    F32Nearest { dst, src } => { unf32!(dst, src, |x: f32| if x.is_nan() {
+    x + x
+} else {
+    x.round_ties_even()
+}); }
+    F32Sqrt { dst, src } => {
+    unf32!(dst, src, |x: f32| if x.is_nan() { x + x } else { x.sqrt() })
+}
+    F64Abs { dst, src } => { r!(dst) = r!(src) & 0x7fff_ffff_ffff_ffff; }
+    F64Neg { dst, src } => { r!(dst) = r!(src) ^ 0x8000_0000_0000_0000; }
+    F64Ceil { dst, src } => {
+    unf64!(dst, src, |x: f64| if x.is_nan() { x + x } else { x.ceil() })
+}
+    F64Floor { dst, src } => { unf64!(dst, src, |x: f64| if x.is_nan() {
+    x + x
+} else {
+    x.floor()
+}); }
+    F64Trunc { dst, src } => { unf64!(dst, src, |x: f64| if x.is_nan() {
+    x + x
+} else {
+    x.trunc()
+}); }
+    F64Nearest { dst, src } => { unf64!(dst, src, |x: f64| if x.is_nan() {
+    x + x
+} else {
+    x.round_ties_even()
+}); }
+    F64Sqrt { dst, src } => {
+    unf64!(dst, src, |x: f64| if x.is_nan() { x + x } else { x.sqrt() })
+}
+    I32WrapI64 { dst, src } => { r!(dst) = r!(src) & 0xffff_ffff; }
+    I32TruncF32S { dst, src } => { conv!(dst, src, trunc_f32_i32); }
+    I32TruncF32U { dst, src } => { conv!(dst, src, trunc_f32_u32); }
+    I32TruncF64S { dst, src } => { conv!(dst, src, trunc_f64_i32); }
+    I32TruncF64U { dst, src } => { conv!(dst, src, trunc_f64_u32); }
+    I64ExtendI32S { dst, src } => {
+    r!(dst) = r!(src) as u32 as i32 as i64 as u64
+}
+    I64TruncF32S { dst, src } => { conv!(dst, src, trunc_f32_i64); }
+    I64TruncF32U { dst, src } => { conv!(dst, src, trunc_f32_u64); }
+    I64TruncF64S { dst, src } => { conv!(dst, src, trunc_f64_i64); }
+    I64TruncF64U { dst, src } => { conv!(dst, src, trunc_f64_u64); }
+    F32ConvertI32S { dst, src } => {
+    r!(dst) = (r!(src) as u32 as i32 as f32).to_bits() as u64
+}
+    F32ConvertI32U { dst, src } => {
+    r!(dst) = (r!(src) as u32 as f32).to_bits() as u64
+}
+    F32ConvertI64S { dst, src } => {
+    r!(dst) = (r!(src) as i64 as f32).to_bits() as u64
+}
+    F32ConvertI64U { dst, src } => {
+    r!(dst) = (r!(src) as f32).to_bits() as u64
+}
+    F32DemoteF64 { dst, src } => {
+    r!(dst) = (f64::from_bits(r!(src)) as f32).to_bits() as u64
+}
+    F64ConvertI32S { dst, src } => {
+    r!(dst) = (r!(src) as u32 as i32 as f64).to_bits()
+}
+    F64ConvertI32U { dst, src } => {
+    r!(dst) = (r!(src) as u32 as f64).to_bits()
+}
+    F64ConvertI64S { dst, src } => {
+    r!(dst) = (r!(src) as i64 as f64).to_bits()
+}
+    F64ConvertI64U { dst, src } => { r!(dst) = (r!(src) as f64).to_bits(); }
+    F64PromoteF32 { dst, src } => {
+    r!(dst) = (f32::from_bits(r!(src) as u32) as f64).to_bits()
+}
+    I32Extend8S { dst, src } => {
+    r!(dst) = r!(src) as u8 as i8 as i32 as u32 as u64
+}
+    I32Extend16S { dst, src } => {
+    r!(dst) = r!(src) as u16 as i16 as i32 as u32 as u64
+}
+    I64Extend8S { dst, src } => { r!(dst) = r!(src) as u8 as i8 as i64 as u64; }
+    I64Extend16S { dst, src } => {
+    r!(dst) = r!(src) as u16 as i16 as i64 as u64
+}
+    I64Extend32S { dst, src } => {
+    r!(dst) = r!(src) as u32 as i32 as i64 as u64
+}
+    I32TruncSatF32S { dst, src } => {
+    r!(dst) = (f32::from_bits(r!(src) as u32) as i32) as u32 as u64
+}
+    I32TruncSatF32U { dst, src } => {
+    r!(dst) = (f32::from_bits(r!(src) as u32) as u32) as u64
+}
+    I32TruncSatF64S { dst, src } => {
+    r!(dst) = (f64::from_bits(r!(src)) as i32) as u32 as u64
+}
+    I32TruncSatF64U { dst, src } => {
+    r!(dst) = (f64::from_bits(r!(src)) as u32) as u64
+}
+    I64TruncSatF32S { dst, src } => {
+    r!(dst) = (f32::from_bits(r!(src) as u32) as i64) as u64
+}
+    I64TruncSatF32U { dst, src } => {
+    r!(dst) = f32::from_bits(r!(src) as u32) as u64
+}
+    I64TruncSatF64S { dst, src } => {
+    r!(dst) = (f64::from_bits(r!(src)) as i64) as u64
+}
+    I64TruncSatF64U { dst, src } => { r!(dst) = f64::from_bits(r!(src)) as u64; }
+    // i32 binary
+    I32Eq { dst, a, b } => { bin32!(dst, r!(a), r!(b), |x, y| x == y); }
+    I32Ne { dst, a, b } => { bin32!(dst, r!(a), r!(b), |x, y| x != y); }
+    I32LtS { dst, a, b } => {
+    bin32!(dst, r!(a), r!(b), |x: u32, y: u32| (x as i32) < (y as i32))
+}
+    I32LtU { dst, a, b } => { bin32!(dst, r!(a), r!(b), |x, y| x < y); }
+    I32GtS { dst, a, b } => {
+    bin32!(dst, r!(a), r!(b), |x: u32, y: u32| (x as i32) > (y as i32))
+}
+    I32GtU { dst, a, b } => { bin32!(dst, r!(a), r!(b), |x, y| x > y); }
+    I32LeS { dst, a, b } => {
+    bin32!(dst, r!(a), r!(b), |x: u32, y: u32| (x as i32) <= (y as i32))
+}
+    I32LeU { dst, a, b } => { bin32!(dst, r!(a), r!(b), |x, y| x <= y); }
+    I32GeS { dst, a, b } => {
+    bin32!(dst, r!(a), r!(b), |x: u32, y: u32| (x as i32) >= (y as i32))
+}
+    I32GeU { dst, a, b } => { bin32!(dst, r!(a), r!(b), |x, y| x >= y); }
+    I32Add { dst, a, b } => { bin32!(dst, r!(a), r!(b), u32::wrapping_add); }
+    I32Sub { dst, a, b } => { bin32!(dst, r!(a), r!(b), u32::wrapping_sub); }
+    I32Mul { dst, a, b } => { bin32!(dst, r!(a), r!(b), u32::wrapping_mul); }
+    I32DivS { dst, a, b } => { tbin32!(dst, r!(a), r!(b), div_s32); }
+    I32DivU { dst, a, b } => { tbin32!(dst, r!(a), r!(b), div_u32); }
+    I32RemS { dst, a, b } => { tbin32!(dst, r!(a), r!(b), rem_s32); }
+    I32RemU { dst, a, b } => { tbin32!(dst, r!(a), r!(b), rem_u32); }
+    I32And { dst, a, b } => { bin32!(dst, r!(a), r!(b), |x, y| x & y); }
+    I32Or { dst, a, b } => { bin32!(dst, r!(a), r!(b), |x, y| x | y); }
+    I32Xor { dst, a, b } => { bin32!(dst, r!(a), r!(b), |x, y| x ^ y); }
+    I32Shl { dst, a, b } => { bin32!(dst, r!(a), r!(b), u32::wrapping_shl); }
+    I32ShrS { dst, a, b } => {
+    bin32!(dst, r!(a), r!(b), |x: u32, y| (x as i32).wrapping_shr(y))
+}
+    I32ShrU { dst, a, b } => { bin32!(dst, r!(a), r!(b), u32::wrapping_shr); }
+    I32Rotl { dst, a, b } => { bin32!(dst, r!(a), r!(b), u32::rotate_left); }
+    I32Rotr { dst, a, b } => { bin32!(dst, r!(a), r!(b), u32::rotate_right); }
+    I32EqImm { dst, a, imm } => { bin32!(dst, r!(a), imm, |x, y| x == y); }
+    I32NeImm { dst, a, imm } => { bin32!(dst, r!(a), imm, |x, y| x != y); }
+    I32LtSImm { dst, a, imm } => {
+    bin32!(dst, r!(a), imm, |x: u32, y: u32| (x as i32) < (y as i32))
+}
+    I32LtUImm { dst, a, imm } => { bin32!(dst, r!(a), imm, |x, y| x < y); }
+    I32GtSImm { dst, a, imm } => {
+    bin32!(dst, r!(a), imm, |x: u32, y: u32| (x as i32) > (y as i32))
+}
+    I32GtUImm { dst, a, imm } => { bin32!(dst, r!(a), imm, |x, y| x > y); }
+    I32LeSImm { dst, a, imm } => {
+    bin32!(dst, r!(a), imm, |x: u32, y: u32| (x as i32) <= (y as i32))
+}
+    I32LeUImm { dst, a, imm } => { bin32!(dst, r!(a), imm, |x, y| x <= y); }
+    I32GeSImm { dst, a, imm } => {
+    bin32!(dst, r!(a), imm, |x: u32, y: u32| (x as i32) >= (y as i32))
+}
+    I32GeUImm { dst, a, imm } => { bin32!(dst, r!(a), imm, |x, y| x >= y); }
+    I32AddImm { dst, a, imm } => { bin32!(dst, r!(a), imm, u32::wrapping_add); }
+    I32SubImm { dst, a, imm } => { bin32!(dst, r!(a), imm, u32::wrapping_sub); }
+    I32MulImm { dst, a, imm } => { bin32!(dst, r!(a), imm, u32::wrapping_mul); }
+    I32DivSImm { dst, a, imm } => { tbin32!(dst, r!(a), imm, div_s32); }
+    I32DivUImm { dst, a, imm } => { tbin32!(dst, r!(a), imm, div_u32); }
+    I32RemSImm { dst, a, imm } => { tbin32!(dst, r!(a), imm, rem_s32); }
+    I32RemUImm { dst, a, imm } => { tbin32!(dst, r!(a), imm, rem_u32); }
+    I32AndImm { dst, a, imm } => { bin32!(dst, r!(a), imm, |x, y| x & y); }
+    I32OrImm { dst, a, imm } => { bin32!(dst, r!(a), imm, |x, y| x | y); }
+    I32XorImm { dst, a, imm } => { bin32!(dst, r!(a), imm, |x, y| x ^ y); }
+    I32ShlImm { dst, a, imm } => { bin32!(dst, r!(a), imm, u32::wrapping_shl); }
+    I32ShrSImm { dst, a, imm } => {
+    bin32!(dst, r!(a), imm, |x: u32, y| (x as i32).wrapping_shr(y))
+}
+    I32ShrUImm { dst, a, imm } => { bin32!(dst, r!(a), imm, u32::wrapping_shr); }
+    I32RotlImm { dst, a, imm } => { bin32!(dst, r!(a), imm, u32::rotate_left); }
+    I32RotrImm { dst, a, imm } => { bin32!(dst, r!(a), imm, u32::rotate_right); }
+    // i64 binary
+    I64Eq { dst, a, b } => { bin64!(dst, r!(a), r!(b), |x, y| (x == y) as u64); }
+    I64Ne { dst, a, b } => { bin64!(dst, r!(a), r!(b), |x, y| (x != y) as u64); }
+    I64LtS { dst, a, b } => { bin64!(dst, r!(a), r!(b), |x: u64, y: u64| ((x
+    as i64)
+    < (y as i64))
+    as u64); }
+    I64LtU { dst, a, b } => {
+    bin64!(dst, r!(a), r!(b), |x: u64, y: u64| (x < y) as u64)
+}
+    I64GtS { dst, a, b } => { bin64!(dst, r!(a), r!(b), |x: u64, y: u64| ((x
+    as i64)
+    > (y as i64))
+    as u64); }
+    I64GtU { dst, a, b } => {
+    bin64!(dst, r!(a), r!(b), |x: u64, y: u64| (x > y) as u64)
+}
+    I64LeS { dst, a, b } => { bin64!(dst, r!(a), r!(b), |x: u64, y: u64| ((x
+    as i64)
+    <= (y as i64))
+    as u64); }
+    I64LeU { dst, a, b } => {
+    bin64!(dst, r!(a), r!(b), |x: u64, y: u64| (x <= y) as u64)
+}
+    I64GeS { dst, a, b } => { bin64!(dst, r!(a), r!(b), |x: u64, y: u64| ((x
+    as i64)
+    >= (y as i64))
+    as u64); }
+    I64GeU { dst, a, b } => {
+    bin64!(dst, r!(a), r!(b), |x: u64, y: u64| (x >= y) as u64)
+}
+    I64Add { dst, a, b } => { bin64!(dst, r!(a), r!(b), u64::wrapping_add); }
+    I64Sub { dst, a, b } => { bin64!(dst, r!(a), r!(b), u64::wrapping_sub); }
+    I64Mul { dst, a, b } => { bin64!(dst, r!(a), r!(b), u64::wrapping_mul); }
+    I64DivS { dst, a, b } => { tbin64!(dst, r!(a), r!(b), div_s64); }
+    I64DivU { dst, a, b } => { tbin64!(dst, r!(a), r!(b), div_u64); }
+    I64RemS { dst, a, b } => { tbin64!(dst, r!(a), r!(b), rem_s64); }
+    I64RemU { dst, a, b } => { tbin64!(dst, r!(a), r!(b), rem_u64); }
+    I64And { dst, a, b } => { bin64!(dst, r!(a), r!(b), |x, y| x & y); }
+    I64Or { dst, a, b } => { bin64!(dst, r!(a), r!(b), |x, y| x | y); }
+    I64Xor { dst, a, b } => { bin64!(dst, r!(a), r!(b), |x, y| x ^ y); }
+    I64Shl { dst, a, b } => {
+    bin64!(dst, r!(a), r!(b), |x: u64, y: u64| x.wrapping_shl(y as u32))
+}
+    I64ShrS { dst, a, b } => { bin64!(dst, r!(a), r!(b), |x: u64, y: u64| (x
+    as i64)
+    .wrapping_shr(y as u32)); }
+    I64ShrU { dst, a, b } => {
+    bin64!(dst, r!(a), r!(b), |x: u64, y: u64| x.wrapping_shr(y as u32))
+}
+    I64Rotl { dst, a, b } => { bin64!(dst, r!(a), r!(b), |x: u64, y: u64| x
+    .rotate_left((y & 63) as u32)); }
+    I64Rotr { dst, a, b } => { bin64!(dst, r!(a), r!(b), |x: u64, y: u64| x
+    .rotate_right((y & 63) as u32)); }
+    I64EqImm { dst, a, imm } => {
+    bin64!(dst, r!(a), imm, |x, y| (x == y) as u64)
+}
+    I64NeImm { dst, a, imm } => {
+    bin64!(dst, r!(a), imm, |x, y| (x != y) as u64)
+}
+    I64LtSImm { dst, a, imm } => {
+    bin64!(dst, r!(a), imm, |x: u64, y: u64| ((x as i64) < (y as i64))
+        as u64)
+}
+    I64LtUImm { dst, a, imm } => {
+    bin64!(dst, r!(a), imm, |x: u64, y: u64| (x < y) as u64)
+}
+    I64GtSImm { dst, a, imm } => {
+    bin64!(dst, r!(a), imm, |x: u64, y: u64| ((x as i64) > (y as i64))
+        as u64)
+}
+    I64GtUImm { dst, a, imm } => {
+    bin64!(dst, r!(a), imm, |x: u64, y: u64| (x > y) as u64)
+}
+    I64LeSImm { dst, a, imm } => {
+    bin64!(dst, r!(a), imm, |x: u64, y: u64| ((x as i64) <= (y as i64))
+        as u64)
+}
+    I64LeUImm { dst, a, imm } => {
+    bin64!(dst, r!(a), imm, |x: u64, y: u64| (x <= y) as u64)
+}
+    I64GeSImm { dst, a, imm } => {
+    bin64!(dst, r!(a), imm, |x: u64, y: u64| ((x as i64) >= (y as i64))
+        as u64)
+}
+    I64GeUImm { dst, a, imm } => {
+    bin64!(dst, r!(a), imm, |x: u64, y: u64| (x >= y) as u64)
+}
+    I64AddImm { dst, a, imm } => { bin64!(dst, r!(a), imm, u64::wrapping_add); }
+    I64SubImm { dst, a, imm } => { bin64!(dst, r!(a), imm, u64::wrapping_sub); }
+    I64MulImm { dst, a, imm } => { bin64!(dst, r!(a), imm, u64::wrapping_mul); }
+    I64DivSImm { dst, a, imm } => { tbin64!(dst, r!(a), imm, div_s64); }
+    I64DivUImm { dst, a, imm } => { tbin64!(dst, r!(a), imm, div_u64); }
+    I64RemSImm { dst, a, imm } => { tbin64!(dst, r!(a), imm, rem_s64); }
+    I64RemUImm { dst, a, imm } => { tbin64!(dst, r!(a), imm, rem_u64); }
+    I64AndImm { dst, a, imm } => { bin64!(dst, r!(a), imm, |x, y| x & y); }
+    I64OrImm { dst, a, imm } => { bin64!(dst, r!(a), imm, |x, y| x | y); }
+    I64XorImm { dst, a, imm } => { bin64!(dst, r!(a), imm, |x, y| x ^ y); }
+    I64ShlImm { dst, a, imm } => {
+    bin64!(dst, r!(a), imm, |x: u64, y: u64| x.wrapping_shl(y as u32))
+}
+    I64ShrSImm { dst, a, imm } => {
+    bin64!(dst, r!(a), imm, |x: u64, y: u64| (x as i64)
+        .wrapping_shr(y as u32))
+}
+    I64ShrUImm { dst, a, imm } => {
+    bin64!(dst, r!(a), imm, |x: u64, y: u64| x.wrapping_shr(y as u32))
+}
+    I64RotlImm { dst, a, imm } => {
+    bin64!(dst, r!(a), imm, |x: u64, y: u64| x
+        .rotate_left((y & 63) as u32))
+}
+    I64RotrImm { dst, a, imm } => {
+    bin64!(dst, r!(a), imm, |x: u64, y: u64| x
+        .rotate_right((y & 63) as u32))
+}
+    // floats
+    F32Eq { dst, a, b } => { cmpf32!(dst, a, b, |x, y| x == y); }
+    F32Ne { dst, a, b } => { cmpf32!(dst, a, b, |x, y| x != y); }
+    F32Lt { dst, a, b } => { cmpf32!(dst, a, b, |x, y| x < y); }
+    F32Gt { dst, a, b } => { cmpf32!(dst, a, b, |x, y| x > y); }
+    F32Le { dst, a, b } => { cmpf32!(dst, a, b, |x, y| x <= y); }
+    F32Ge { dst, a, b } => { cmpf32!(dst, a, b, |x, y| x >= y); }
+    F32Add { dst, a, b } => { binf32!(dst, a, b, |x, y| x + y); }
+    F32Sub { dst, a, b } => { binf32!(dst, a, b, |x, y| x - y); }
+    F32Mul { dst, a, b } => { binf32!(dst, a, b, |x, y| x * y); }
+    F32Div { dst, a, b } => { binf32!(dst, a, b, |x, y| x / y); }
+    F32Min { dst, a, b } => { binf32!(dst, a, b, fmin32); }
+    F32Max { dst, a, b } => { binf32!(dst, a, b, fmax32); }
+    F32Copysign { dst, a, b } => { binf32!(dst, a, b, f32::copysign); }
+    F64Eq { dst, a, b } => { cmpf64!(dst, a, b, |x, y| x == y); }
+    F64Ne { dst, a, b } => { cmpf64!(dst, a, b, |x, y| x != y); }
+    F64Lt { dst, a, b } => { cmpf64!(dst, a, b, |x, y| x < y); }
+    F64Gt { dst, a, b } => { cmpf64!(dst, a, b, |x, y| x > y); }
+    F64Le { dst, a, b } => { cmpf64!(dst, a, b, |x, y| x <= y); }
+    F64Ge { dst, a, b } => { cmpf64!(dst, a, b, |x, y| x >= y); }
+    F64Add { dst, a, b } => { binf64!(dst, a, b, |x, y| x + y); }
+    F64Sub { dst, a, b } => { binf64!(dst, a, b, |x, y| x - y); }
+    F64Mul { dst, a, b } => { binf64!(dst, a, b, |x, y| x * y); }
+    F64Div { dst, a, b } => { binf64!(dst, a, b, |x, y| x / y); }
+    F64Min { dst, a, b } => { binf64!(dst, a, b, fmin64); }
+    F64Max { dst, a, b } => { binf64!(dst, a, b, fmax64); }
+    F64Copysign { dst, a, b } => { binf64!(dst, a, b, f64::copysign); }
+    // fused compare-and-branch
+    BrI32Eq { a, b, target } => { br_if!(r!(a) as u32 == r!(b) as u32, target); }
+    BrI32Ne { a, b, target } => { br_if!(r!(a) as u32 != r!(b) as u32, target); }
+    BrI32LtS { a, b, target } => {
+    br_if!((r!(a) as i32) < (r!(b) as i32), target)
+}
+    BrI32LtU { a, b, target } => {
+    br_if!((r!(a) as u32) < (r!(b) as u32), target)
+}
+    BrI32GtS { a, b, target } => {
+    br_if!((r!(a) as i32) > (r!(b) as i32), target)
+}
+    BrI32GtU { a, b, target } => {
+    br_if!((r!(a) as u32) > (r!(b) as u32), target)
+}
+    BrI32LeS { a, b, target } => {
+    br_if!((r!(a) as i32) <= (r!(b) as i32), target)
+}
+    BrI32LeU { a, b, target } => {
+    br_if!((r!(a) as u32) <= (r!(b) as u32), target)
+}
+    BrI32GeS { a, b, target } => {
+    br_if!((r!(a) as i32) >= (r!(b) as i32), target)
+}
+    BrI32GeU { a, b, target } => {
+    br_if!((r!(a) as u32) >= (r!(b) as u32), target)
+}
+    BrI32EqImm { a, imm, target } => { br_if!(r!(a) as i32 == imm, target); }
+    BrI32NeImm { a, imm, target } => { br_if!(r!(a) as i32 != imm, target); }
+    BrI32LtSImm { a, imm, target } => { br_if!((r!(a) as i32) < imm, target); }
+    BrI32LtUImm { a, imm, target } => {
+    br_if!((r!(a) as u32) < imm as u32, target)
+}
+    BrI32GtSImm { a, imm, target } => { br_if!((r!(a) as i32) > imm, target); }
+    BrI32GtUImm { a, imm, target } => {
+    br_if!((r!(a) as u32) > imm as u32, target)
+}
+    BrI32LeSImm { a, imm, target } => { br_if!((r!(a) as i32) <= imm, target); }
+    BrI32LeUImm { a, imm, target } => {
+    br_if!((r!(a) as u32) <= imm as u32, target)
+}
+    BrI32GeSImm { a, imm, target } => { br_if!((r!(a) as i32) >= imm, target); }
+    BrI32GeUImm { a, imm, target } => {
+    br_if!((r!(a) as u32) >= imm as u32, target)
+}
+    BrI64Eq { a, b, target } => { br_if!(r!(a) == r!(b), target); }
+    BrI64Ne { a, b, target } => { br_if!(r!(a) != r!(b), target); }
+    BrI64LtS { a, b, target } => {
+    br_if!((r!(a) as i64) < (r!(b) as i64), target)
+}
+    BrI64LtU { a, b, target } => { br_if!(r!(a) < r!(b), target); }
+    BrI64GtS { a, b, target } => {
+    br_if!((r!(a) as i64) > (r!(b) as i64), target)
+}
+    BrI64GtU { a, b, target } => { br_if!(r!(a) > r!(b), target); }
+    BrI64LeS { a, b, target } => {
+    br_if!((r!(a) as i64) <= (r!(b) as i64), target)
+}
+    BrI64LeU { a, b, target } => { br_if!(r!(a) <= r!(b), target); }
+    BrI64GeS { a, b, target } => {
+    br_if!((r!(a) as i64) >= (r!(b) as i64), target)
+}
+    BrI64GeU { a, b, target } => { br_if!(r!(a) >= r!(b), target); }
+    BrI64EqImm { a, imm, target } => { br_if!(r!(a) as i64 == imm, target); }
+    BrI64NeImm { a, imm, target } => { br_if!(r!(a) as i64 != imm, target); }
+    BrI64LtSImm { a, imm, target } => { br_if!((r!(a) as i64) < imm, target); }
+    BrI64LtUImm { a, imm, target } => { br_if!(r!(a) < imm as u64, target); }
+    BrI64GtSImm { a, imm, target } => { br_if!((r!(a) as i64) > imm, target); }
+    BrI64GtUImm { a, imm, target } => { br_if!(r!(a) > imm as u64, target); }
+    BrI64LeSImm { a, imm, target } => { br_if!((r!(a) as i64) <= imm, target); }
+    BrI64LeUImm { a, imm, target } => { br_if!(r!(a) <= imm as u64, target); }
+    BrI64GeSImm { a, imm, target } => { br_if!((r!(a) as i64) >= imm, target); }
+    BrI64GeUImm { a, imm, target } => { br_if!(r!(a) >= imm as u64, target); }
+
 }
 
 fn raw_val(raw: u64, ty: wasmlab_contract::ValType) -> Val {

@@ -86,7 +86,7 @@ impl Engine for InterpEngine {
         let funcs = wasmlab_regir::translate_module(&info, wasm)?;
         Ok(Box::new(InterpModule {
             info: Arc::new(info),
-            code: Arc::new(Code { funcs }),
+            code: Arc::new(Code::new(funcs)),
         }))
     }
 
