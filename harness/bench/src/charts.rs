@@ -138,6 +138,16 @@ fn label_style() -> TextStyle<'static> {
     (FAMILY, 13).into_font().color(&BLACK)
 }
 
+/// Log axes get a tick at 1, 2, ..., 9 times each power of ten; only 1, 2
+/// and 5 get a label, so the axis stays readable.
+fn format_log_y(v: f64) -> String {
+    if v <= 0.0 {
+        return String::new();
+    }
+    let mantissa = v / 10f64.powf(v.log10().floor());
+    if [1.0, 2.0, 5.0, 10.0].iter().any(|m| (mantissa - m).abs() < 1e-6) { format_y(v) } else { String::new() }
+}
+
 fn format_y(v: f64) -> String {
     if v == 0.0 {
         "0".into()
@@ -170,7 +180,7 @@ where
         let i = x.round();
         if (x - i).abs() < 1e-6 && i >= 0.0 { groups.get(i as usize).cloned().unwrap_or_default() } else { String::new() }
     };
-    let y_fmt = |v: &f64| format_y(*v);
+    let y_fmt = |v: &f64| if c.log { format_log_y(*v) } else { format_y(*v) };
     chart
         .configure_mesh()
         .disable_x_mesh()
@@ -243,7 +253,7 @@ where
         let i = x.round();
         if (x - i).abs() < 1e-6 && i >= 0.0 { points.get(i as usize).cloned().unwrap_or_default() } else { String::new() }
     };
-    let y_fmt = |v: &f64| format_y(*v);
+    let y_fmt = |v: &f64| if c.log { format_log_y(*v) } else { format_y(*v) };
     chart
         .configure_mesh()
         .disable_x_mesh()
