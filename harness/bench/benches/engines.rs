@@ -27,7 +27,10 @@ fn setup() -> Setup {
     let dir = corpus::locate(None).expect("corpora/bench");
     let corpus = Corpus::load(&dir, &[]).expect("the corpus loads");
     let cache = tempfile::tempdir().expect("a temporary directory");
-    let config = EngineConfig { cache_dir: Some(cache.path().to_path_buf()), ..EngineConfig::default() };
+    let config = EngineConfig {
+        cache_dir: Some(cache.path().to_path_buf()),
+        ..EngineConfig::default()
+    };
     let engines = wasmlab_registry::names()
         .into_iter()
         .filter_map(|name| match wasmlab_registry::create(name, &config) {
@@ -38,7 +41,11 @@ fn setup() -> Setup {
             }
         })
         .collect();
-    Setup { corpus, engines, _cache: cache }
+    Setup {
+        corpus,
+        engines,
+        _cache: cache,
+    }
 }
 
 fn benches(c: &mut Criterion) {
@@ -68,11 +75,15 @@ fn benches(c: &mut Criterion) {
     let mut group = c.benchmark_group("instantiate");
     for (program, wasm) in &s.corpus.programs {
         for engine in &s.engines {
-            let Ok(module) = engine.compile(wasm) else { continue };
+            let Ok(module) = engine.compile(wasm) else {
+                continue;
+            };
             group.bench_function(BenchmarkId::new(&program.name, engine.name()), |b| {
                 b.iter(|| {
                     let mut store = engine.new_store();
-                    let instance = store.instantiate(module.as_ref(), &Imports::default()).expect("instantiates");
+                    let instance = store
+                        .instantiate(module.as_ref(), &Imports::default())
+                        .expect("instantiates");
                     // Dropped with the store, inside the timing, as a real
                     // short-lived instance would be.
                     black_box(instance);
@@ -86,15 +97,25 @@ fn benches(c: &mut Criterion) {
     for (program, wasm) in &s.corpus.programs {
         let (arg, expected) = program.workload(true);
         for engine in &s.engines {
-            let Ok(mut instance) = engine.instantiate_fresh(wasm) else { continue };
+            let Ok(mut instance) = engine.instantiate_fresh(wasm) else {
+                continue;
+            };
             // A wrong engine must not look fast: verify before timing.
             let out = instance.call(corpus::ENTRY, &[Val::I32(arg)]);
             if out.as_deref() != Ok(&[Val::I64(expected.unwrap_or_default())][..]) {
-                eprintln!("skipping execute/{}/{}: run({arg}) gave {out:?}, expected {expected:?}", program.name, engine.name());
+                eprintln!(
+                    "skipping execute/{}/{}: run({arg}) gave {out:?}, expected {expected:?}",
+                    program.name,
+                    engine.name()
+                );
                 continue;
             }
             group.bench_function(BenchmarkId::new(&program.name, engine.name()), |b| {
-                b.iter(|| instance.call(corpus::ENTRY, &[Val::I32(black_box(arg))]).expect("ran before"))
+                b.iter(|| {
+                    instance
+                        .call(corpus::ENTRY, &[Val::I32(black_box(arg))])
+                        .expect("ran before")
+                })
             });
         }
     }

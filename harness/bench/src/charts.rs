@@ -37,7 +37,11 @@ pub fn engine_color(name: &str, index: usize) -> RGBColor {
         "interp" => RGBColor(214, 39, 40),
         "regjit" => RGBColor(148, 103, 189),
         "tjit" => RGBColor(140, 86, 75),
-        _ => [RGBColor(227, 119, 194), RGBColor(127, 127, 127), RGBColor(188, 189, 34)][index % 3],
+        _ => [
+            RGBColor(227, 119, 194),
+            RGBColor(127, 127, 127),
+            RGBColor(188, 189, 34),
+        ][index % 3],
     }
 }
 
@@ -91,9 +95,11 @@ const LEGEND_WIDTH: u32 = 190;
 pub fn render(chart: &Chart, dir: &Path, stem: &str) -> Result<(), String> {
     register_font();
     let svg = dir.join(format!("{stem}.svg"));
-    draw(&SVGBackend::new(&svg, SIZE).into_drawing_area(), chart).map_err(|e| format!("{}: {e}", svg.display()))?;
+    draw(&SVGBackend::new(&svg, SIZE).into_drawing_area(), chart)
+        .map_err(|e| format!("{}: {e}", svg.display()))?;
     let png = dir.join(format!("{stem}.png"));
-    draw(&BitMapBackend::new(&png, SIZE).into_drawing_area(), chart).map_err(|e| format!("{}: {e}", png.display()))?;
+    draw(&BitMapBackend::new(&png, SIZE).into_drawing_area(), chart)
+        .map_err(|e| format!("{}: {e}", png.display()))?;
     Ok(())
 }
 
@@ -101,17 +107,38 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &Chart) -> Res
     root.fill(&WHITE).map_err(|e| e.to_string())?;
     match chart {
         Chart::Bars(c) => {
-            let (lo, hi) = y_bounds(c.series.iter().flat_map(|s| {
-                s.values.iter().chain(s.whiskers.iter().flatten()).flatten().copied()
-            }).chain(c.lines.iter().map(|l| l.y)), c.log);
-            if c.log { bars(root, c, (lo..hi).log_scale()) } else { bars(root, c, lo..hi) }?
+            let (lo, hi) = y_bounds(
+                c.series
+                    .iter()
+                    .flat_map(|s| {
+                        s.values
+                            .iter()
+                            .chain(s.whiskers.iter().flatten())
+                            .flatten()
+                            .copied()
+                    })
+                    .chain(c.lines.iter().map(|l| l.y)),
+                c.log,
+            );
+            if c.log {
+                bars(root, c, (lo..hi).log_scale())
+            } else {
+                bars(root, c, lo..hi)
+            }?
         }
         Chart::Lines(c) => {
             let (lo, hi) = y_bounds(
-                c.series.iter().flat_map(|s| s.values.iter().flatten().copied()).chain(c.lines.iter().map(|l| l.y)),
+                c.series
+                    .iter()
+                    .flat_map(|s| s.values.iter().flatten().copied())
+                    .chain(c.lines.iter().map(|l| l.y)),
                 c.log,
             );
-            if c.log { lines(root, c, (lo..hi).log_scale()) } else { lines(root, c, lo..hi) }?
+            if c.log {
+                lines(root, c, (lo..hi).log_scale())
+            } else {
+                lines(root, c, lo..hi)
+            }?
         }
     }
     root.present().map_err(|e| e.to_string())
@@ -145,7 +172,14 @@ fn format_log_y(v: f64) -> String {
         return String::new();
     }
     let mantissa = v / 10f64.powf(v.log10().floor());
-    if [1.0, 2.0, 5.0, 10.0].iter().any(|m| (mantissa - m).abs() < 1e-6) { format_y(v) } else { String::new() }
+    if [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .any(|m| (mantissa - m).abs() < 1e-6)
+    {
+        format_y(v)
+    } else {
+        String::new()
+    }
 }
 
 fn format_y(v: f64) -> String {
@@ -178,9 +212,19 @@ where
     let groups = &c.groups;
     let x_fmt = |x: &f64| {
         let i = x.round();
-        if (x - i).abs() < 1e-6 && i >= 0.0 { groups.get(i as usize).cloned().unwrap_or_default() } else { String::new() }
+        if (x - i).abs() < 1e-6 && i >= 0.0 {
+            groups.get(i as usize).cloned().unwrap_or_default()
+        } else {
+            String::new()
+        }
     };
-    let y_fmt = |v: &f64| if c.log { format_log_y(*v) } else { format_y(*v) };
+    let y_fmt = |v: &f64| {
+        if c.log {
+            format_log_y(*v)
+        } else {
+            format_y(*v)
+        }
+    };
     chart
         .configure_mesh()
         .disable_x_mesh()
@@ -203,7 +247,12 @@ where
         let color = series.color;
         let x0 = |g: usize| g as f64 - 0.4 + s as f64 * width;
         let rects = series.values.iter().enumerate().filter_map(|(g, v)| {
-            v.map(|v| Rectangle::new([(x0(g) + width * 0.08, y_lo), (x0(g) + width * 0.92, v)], color.filled()))
+            v.map(|v| {
+                Rectangle::new(
+                    [(x0(g) + width * 0.08, y_lo), (x0(g) + width * 0.92, v)],
+                    color.filled(),
+                )
+            })
         });
         chart.draw_series(rects).map_err(|e| e.to_string())?;
         if let Some(whiskers) = &series.whiskers {
@@ -211,9 +260,14 @@ where
                 if let (Some(v), Some(w)) = (v, w) {
                     let mid = x0(g) + width / 2.0;
                     let style = BLACK.stroke_width(1);
-                    chart.draw_series(LineSeries::new([(mid, *v), (mid, *w)], style)).map_err(|e| e.to_string())?;
                     chart
-                        .draw_series(LineSeries::new([(mid - width * 0.3, *w), (mid + width * 0.3, *w)], style))
+                        .draw_series(LineSeries::new([(mid, *v), (mid, *w)], style))
+                        .map_err(|e| e.to_string())?;
+                    chart
+                        .draw_series(LineSeries::new(
+                            [(mid - width * 0.3, *w), (mid + width * 0.3, *w)],
+                            style,
+                        ))
                         .map_err(|e| e.to_string())?;
                 }
             }
@@ -251,9 +305,19 @@ where
     let points = &c.points;
     let x_fmt = |x: &f64| {
         let i = x.round();
-        if (x - i).abs() < 1e-6 && i >= 0.0 { points.get(i as usize).cloned().unwrap_or_default() } else { String::new() }
+        if (x - i).abs() < 1e-6 && i >= 0.0 {
+            points.get(i as usize).cloned().unwrap_or_default()
+        } else {
+            String::new()
+        }
     };
-    let y_fmt = |v: &f64| if c.log { format_log_y(*v) } else { format_y(*v) };
+    let y_fmt = |v: &f64| {
+        if c.log {
+            format_log_y(*v)
+        } else {
+            format_y(*v)
+        }
+    };
     chart
         .configure_mesh()
         .disable_x_mesh()
@@ -268,9 +332,15 @@ where
         .map_err(|e| e.to_string())?;
     for series in &c.series {
         let color = series.color;
-        let pts: Vec<(f64, f64)> =
-            series.values.iter().enumerate().filter_map(|(i, v)| v.map(|v| (i as f64, v))).collect();
-        chart.draw_series(LineSeries::new(pts.clone(), color.stroke_width(2))).map_err(|e| e.to_string())?;
+        let pts: Vec<(f64, f64)> = series
+            .values
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| v.map(|v| (i as f64, v)))
+            .collect();
+        chart
+            .draw_series(LineSeries::new(pts.clone(), color.stroke_width(2)))
+            .map_err(|e| e.to_string())?;
         chart
             .draw_series(pts.into_iter().map(|p| Circle::new(p, 4, color.filled())))
             .map_err(|e| e.to_string())?;
@@ -278,7 +348,12 @@ where
     for line in &c.lines {
         let color = line.color;
         chart
-            .draw_series(DashedLineSeries::new([(-0.3, line.y), (n as f64 - 0.7, line.y)], 8, 5, color.stroke_width(2)))
+            .draw_series(DashedLineSeries::new(
+                [(-0.3, line.y), (n as f64 - 0.7, line.y)],
+                8,
+                5,
+                color.stroke_width(2),
+            ))
             .map_err(|e| e.to_string())?;
     }
     legend(root, &c.series, &c.lines, false)
@@ -287,22 +362,50 @@ where
 /// The legend, drawn right of the plot so it never hides data: a swatch
 /// (a box for bars, a line for lines) per series, a dashed stroke per
 /// reference line. Long labels wrap at the first space past the width.
-fn legend<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, series: &[Series], lines: &[RefLine], boxes: bool) -> Result<(), String> {
+fn legend<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    series: &[Series],
+    lines: &[RefLine],
+    boxes: bool,
+) -> Result<(), String> {
     let x = SIZE.0 as i32 - LEGEND_WIDTH as i32 + 16;
     let mut y = 60;
-    let text = |label: &str, y: i32| root.draw(&Text::new(label.to_string(), (x + 22, y - 7), label_style())).map_err(|e| e.to_string());
+    let text = |label: &str, y: i32| {
+        root.draw(&Text::new(
+            label.to_string(),
+            (x + 22, y - 7),
+            label_style(),
+        ))
+        .map_err(|e| e.to_string())
+    };
     for s in series {
         if boxes {
-            root.draw(&Rectangle::new([(x, y - 6), (x + 14, y + 6)], s.color.filled())).map_err(|e| e.to_string())?;
+            root.draw(&Rectangle::new(
+                [(x, y - 6), (x + 14, y + 6)],
+                s.color.filled(),
+            ))
+            .map_err(|e| e.to_string())?;
         } else {
-            root.draw(&PathElement::new([(x, y), (x + 16, y)], s.color.stroke_width(3))).map_err(|e| e.to_string())?;
+            root.draw(&PathElement::new(
+                [(x, y), (x + 16, y)],
+                s.color.stroke_width(3),
+            ))
+            .map_err(|e| e.to_string())?;
         }
         text(&s.name, y)?;
         y += 22;
     }
     for l in lines {
-        root.draw(&PathElement::new([(x, y), (x + 6, y)], l.color.stroke_width(2))).map_err(|e| e.to_string())?;
-        root.draw(&PathElement::new([(x + 10, y), (x + 16, y)], l.color.stroke_width(2))).map_err(|e| e.to_string())?;
+        root.draw(&PathElement::new(
+            [(x, y), (x + 6, y)],
+            l.color.stroke_width(2),
+        ))
+        .map_err(|e| e.to_string())?;
+        root.draw(&PathElement::new(
+            [(x + 10, y), (x + 16, y)],
+            l.color.stroke_width(2),
+        ))
+        .map_err(|e| e.to_string())?;
         for part in wrap(&l.label, 22) {
             text(&part, y)?;
             y += 17;

@@ -87,9 +87,15 @@ impl GateOutcome {
         }
         let mut out = String::new();
         if rows.len() > 1 {
-            let widths: Vec<usize> = (0..7).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+            let widths: Vec<usize> = (0..7)
+                .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+                .collect();
             for (i, row) in rows.iter().enumerate() {
-                let line: Vec<String> = row.iter().zip(&widths).map(|(cell, w)| format!("{cell:<w$}")).collect();
+                let line: Vec<String> = row
+                    .iter()
+                    .zip(&widths)
+                    .map(|(cell, w)| format!("{cell:<w$}"))
+                    .collect();
                 writeln!(out, "{}", line.join("  ").trim_end()).unwrap();
                 if i == 0 {
                     let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
@@ -124,7 +130,16 @@ struct Gate {
 }
 
 impl Gate {
-    fn push(&mut self, verdict: Verdict, check: &'static str, engine: &str, program: &str, baseline: String, current: String, change: String) {
+    /// Adds a row; `values` are the baseline, current and change columns.
+    fn push(
+        &mut self,
+        verdict: Verdict,
+        check: &'static str,
+        engine: &str,
+        program: &str,
+        values: [String; 3],
+    ) {
+        let [baseline, current, change] = values;
         self.outcome.findings.push(Finding {
             verdict,
             check,
@@ -144,44 +159,74 @@ fn pct(change: f64) -> String {
 /// Compares `current` with `baseline`; `threshold_pct` is the noise allowed
 /// on time ratios.
 pub fn gate(baseline: &Results, current: &Results, threshold_pct: f64) -> GateOutcome {
-    let mut g = Gate { outcome: GateOutcome { threshold_pct, compared: 0, findings: Vec::new() } };
+    let mut g = Gate {
+        outcome: GateOutcome {
+            threshold_pct,
+            compared: 0,
+            findings: Vec::new(),
+        },
+    };
     let threshold = threshold_pct / 100.0;
-    let same_cpu = baseline.machine.cpu == current.machine.cpu && baseline.machine.arch == current.machine.arch;
+    let same_cpu = baseline.machine.cpu == current.machine.cpu
+        && baseline.machine.arch == current.machine.arch;
     if !same_cpu {
         g.push(
             Verdict::Note,
             "machine",
             "",
             "",
-            baseline.machine.cpu.clone(),
-            current.machine.cpu.clone(),
-            "code bytes not compared".into(),
+            [
+                baseline.machine.cpu.clone(),
+                current.machine.cpu.clone(),
+                "code bytes not compared".into(),
+            ],
         );
     }
     if baseline.quick != current.quick {
         let mode = |q: bool| if q { "quick" } else { "full" }.to_string();
-        g.push(Verdict::Note, "mode", "", "", mode(baseline.quick), mode(current.quick), "different workloads".into());
+        g.push(
+            Verdict::Note,
+            "mode",
+            "",
+            "",
+            [
+                mode(baseline.quick),
+                mode(current.quick),
+                "different workloads".into(),
+            ],
+        );
     }
 
     // Every current run must have produced its checksum.
     for run in &current.runs {
         g.outcome.compared += 1;
         if run.status != Status::Ok && run.status != Status::Unsupported {
-            let was = baseline.run(&run.engine, &run.program).map(|b| b.status.word()).unwrap_or("-");
+            let was = baseline
+                .run(&run.engine, &run.program)
+                .map(|b| b.status.word())
+                .unwrap_or("-");
             g.push(
                 Verdict::Fail,
                 "status",
                 &run.engine,
                 &run.program,
-                was.into(),
-                run.status.word().into(),
-                run.error.clone().unwrap_or_default(),
+                [
+                    was.into(),
+                    run.status.word().into(),
+                    run.error.clone().unwrap_or_default(),
+                ],
             );
         }
     }
     for engine in current.engine_names() {
         if !baseline.engine_names().contains(&engine) {
-            g.push(Verdict::Note, "engine", engine, "", "-".into(), "new".into(), "not in the baseline".into());
+            g.push(
+                Verdict::Note,
+                "engine",
+                engine,
+                "",
+                ["-".into(), "new".into(), "not in the baseline".into()],
+            );
         }
     }
 
@@ -190,12 +235,28 @@ pub fn gate(baseline: &Results, current: &Results, threshold_pct: f64) -> GateOu
         let Some(cur) = current.run(engine, program) else {
             g.outcome.compared += 1;
             if base.status == Status::Ok {
-                g.push(Verdict::Fail, "missing", engine, program, "ok".into(), "not run".into(), String::new());
+                g.push(
+                    Verdict::Fail,
+                    "missing",
+                    engine,
+                    program,
+                    ["ok".into(), "not run".into(), String::new()],
+                );
             }
             continue;
         };
         if base.status == Status::Ok && cur.status == Status::Unsupported {
-            g.push(Verdict::Fail, "status", engine, program, "ok".into(), "unsupported".into(), cur.error.clone().unwrap_or_default());
+            g.push(
+                Verdict::Fail,
+                "status",
+                engine,
+                program,
+                [
+                    "ok".into(),
+                    "unsupported".into(),
+                    cur.error.clone().unwrap_or_default(),
+                ],
+            );
         }
         if base.status != Status::Ok || cur.status != Status::Ok {
             continue;
@@ -207,16 +268,36 @@ pub fn gate(baseline: &Results, current: &Results, threshold_pct: f64) -> GateOu
                 "workload",
                 engine,
                 program,
-                format!("{:?}", arg(baseline)),
-                format!("{:?}", arg(current)),
-                "not compared".into(),
+                [
+                    format!("{:?}", arg(baseline)),
+                    format!("{:?}", arg(current)),
+                    "not compared".into(),
+                ],
             );
             continue;
         }
         compare_exact(&mut g, base, cur, same_cpu);
-        compare_ratio(&mut g, "exec / wasmtime", base.ratios.exec_vs_wasmtime, cur.ratios.exec_vs_wasmtime, base, threshold);
-        if base.startup.as_ref().is_some_and(|s| s.total_ms.p50 >= STARTUP_FLOOR_MS) {
-            compare_ratio(&mut g, "startup / wasmtime", base.ratios.startup_vs_wasmtime, cur.ratios.startup_vs_wasmtime, base, threshold);
+        compare_ratio(
+            &mut g,
+            "exec / wasmtime",
+            base.ratios.exec_vs_wasmtime,
+            cur.ratios.exec_vs_wasmtime,
+            base,
+            threshold,
+        );
+        if base
+            .startup
+            .as_ref()
+            .is_some_and(|s| s.total_ms.p50 >= STARTUP_FLOOR_MS)
+        {
+            compare_ratio(
+                &mut g,
+                "startup / wasmtime",
+                base.ratios.startup_vs_wasmtime,
+                cur.ratios.startup_vs_wasmtime,
+                base,
+                threshold,
+            );
         }
     }
 
@@ -224,24 +305,38 @@ pub fn gate(baseline: &Results, current: &Results, threshold_pct: f64) -> GateOu
         for (engine, b) in spec {
             g.outcome.compared += 1;
             match current.spec.as_ref().and_then(|s| s.get(engine)) {
-                None => g.push(Verdict::Note, "spec", engine, "", format!("{} passed", b.passed), "not run".into(), String::new()),
+                None => g.push(
+                    Verdict::Note,
+                    "spec",
+                    engine,
+                    "",
+                    [
+                        format!("{} passed", b.passed),
+                        "not run".into(),
+                        String::new(),
+                    ],
+                ),
                 Some(c) if c.passed < b.passed || c.failed > b.failed => g.push(
                     Verdict::Fail,
                     "spec",
                     engine,
                     "",
-                    format!("{} passed, {} failed", b.passed, b.failed),
-                    format!("{} passed, {} failed", c.passed, c.failed),
-                    format!("{:+} passed", c.passed as i64 - b.passed as i64),
+                    [
+                        format!("{} passed, {} failed", b.passed, b.failed),
+                        format!("{} passed, {} failed", c.passed, c.failed),
+                        format!("{:+} passed", c.passed as i64 - b.passed as i64),
+                    ],
                 ),
                 Some(c) if c.passed > b.passed => g.push(
                     Verdict::Note,
                     "spec",
                     engine,
                     "",
-                    format!("{} passed", b.passed),
-                    format!("{} passed", c.passed),
-                    "improved: refresh the baseline".into(),
+                    [
+                        format!("{} passed", b.passed),
+                        format!("{} passed", c.passed),
+                        "improved: refresh the baseline".into(),
+                    ],
                 ),
                 Some(_) => {}
             }
@@ -249,16 +344,22 @@ pub fn gate(baseline: &Results, current: &Results, threshold_pct: f64) -> GateOu
     }
     if let Some(c) = &current.diff {
         g.outcome.compared += 1;
-        let (bd, bc) = baseline.diff.as_ref().map(|b| (b.divergences, b.crashes)).unwrap_or((0, 0));
+        let (bd, bc) = baseline
+            .diff
+            .as_ref()
+            .map(|b| (b.divergences, b.crashes))
+            .unwrap_or((0, 0));
         if c.divergences > bd || c.crashes > bc {
             g.push(
                 Verdict::Fail,
                 "differential",
                 &c.engines.join(","),
                 "",
-                format!("{bd} divergences, {bc} crashes"),
-                format!("{} divergences, {} crashes", c.divergences, c.crashes),
-                format!("{} modules in {:.0} s", c.modules, c.seconds),
+                [
+                    format!("{bd} divergences, {bc} crashes"),
+                    format!("{} divergences, {} crashes", c.divergences, c.crashes),
+                    format!("{} modules in {:.0} s", c.modules, c.seconds),
+                ],
             );
         }
     }
@@ -274,39 +375,74 @@ fn compare_exact(g: &mut Gate, base: &Run, cur: &Run, same_cpu: bool) {
             "checksum",
             engine,
             program,
-            format!("{:?}", base.checksum),
-            format!("{:?}", cur.checksum),
-            "the corpus or an engine changed".into(),
+            [
+                format!("{:?}", base.checksum),
+                format!("{:?}", cur.checksum),
+                "the corpus or an engine changed".into(),
+            ],
         );
     }
     if let (true, Some(b), Some(c)) = (same_cpu, base.code_bytes, cur.code_bytes) {
         g.outcome.compared += 1;
         if c > b {
-            g.push(Verdict::Fail, "code bytes", engine, program, b.to_string(), c.to_string(), pct(c as f64 / b as f64 - 1.0));
+            g.push(
+                Verdict::Fail,
+                "code bytes",
+                engine,
+                program,
+                [b.to_string(), c.to_string(), pct(c as f64 / b as f64 - 1.0)],
+            );
         } else if c < b {
             g.push(
                 Verdict::Note,
                 "code bytes",
                 engine,
                 program,
-                b.to_string(),
-                c.to_string(),
-                format!("{} (smaller)", pct(c as f64 / b as f64 - 1.0)),
+                [
+                    b.to_string(),
+                    c.to_string(),
+                    format!("{} (smaller)", pct(c as f64 / b as f64 - 1.0)),
+                ],
             );
         }
     }
 }
 
-fn compare_ratio(g: &mut Gate, check: &'static str, base: Option<f64>, cur: Option<f64>, run: &Run, threshold: f64) {
-    let (Some(b), Some(c)) = (base, cur) else { return };
+fn compare_ratio(
+    g: &mut Gate,
+    check: &'static str,
+    base: Option<f64>,
+    cur: Option<f64>,
+    run: &Run,
+    threshold: f64,
+) {
+    let (Some(b), Some(c)) = (base, cur) else {
+        return;
+    };
     if run.engine == "wasmtime" || b <= 0.0 {
         return; // the reference against itself is always 1
     }
     g.outcome.compared += 1;
     let change = c / b - 1.0;
     if change > threshold {
-        g.push(Verdict::Fail, check, &run.engine, &run.program, format!("{b:.3}"), format!("{c:.3}"), pct(change));
+        g.push(
+            Verdict::Fail,
+            check,
+            &run.engine,
+            &run.program,
+            [format!("{b:.3}"), format!("{c:.3}"), pct(change)],
+        );
     } else if change < -threshold {
-        g.push(Verdict::Note, check, &run.engine, &run.program, format!("{b:.3}"), format!("{c:.3}"), format!("{} (faster)", pct(change)));
+        g.push(
+            Verdict::Note,
+            check,
+            &run.engine,
+            &run.program,
+            [
+                format!("{b:.3}"),
+                format!("{c:.3}"),
+                format!("{} (faster)", pct(change)),
+            ],
+        );
     }
 }

@@ -12,6 +12,7 @@
 //! `run_*` functions below; the lab's main job calls [`bench`] and [`report()`]
 //! directly.
 
+mod charts;
 pub mod corpus;
 pub mod gate;
 pub mod large;
@@ -19,7 +20,6 @@ pub mod measure;
 pub mod report;
 pub mod results;
 pub mod targets;
-mod charts;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -51,7 +51,13 @@ impl std::error::Error for BenchError {}
 
 fn split_list(list: &Option<String>) -> Vec<String> {
     list.as_deref()
-        .map(|l| l.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect())
+        .map(|l| {
+            l.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -134,12 +140,24 @@ pub fn run_bench(args: &BenchArgs) -> Result<ExitCode, BenchError> {
     results.save(&args.out)?;
     print!("{}", report::text_summary(&results));
     println!("results: {}", args.out.display());
-    let bad = results.runs.iter().filter(|r| r.status != results::Status::Ok && r.status != results::Status::Unsupported).count();
-    Ok(if bad == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    let bad = results
+        .runs
+        .iter()
+        .filter(|r| r.status != results::Status::Ok && r.status != results::Status::Unsupported)
+        .count();
+    Ok(if bad == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 pub fn run_report(args: &ReportArgs) -> Result<ExitCode, BenchError> {
-    let all = args.results.iter().map(|p| Results::load(p)).collect::<Result<Vec<_>, _>>()?;
+    let all = args
+        .results
+        .iter()
+        .map(|p| Results::load(p))
+        .collect::<Result<Vec<_>, _>>()?;
     let index = report(&all, &args.out)?;
     println!("dashboard: {}", index.display());
     Ok(ExitCode::SUCCESS)
@@ -150,11 +168,24 @@ pub fn run_gate(args: &GateArgs) -> Result<ExitCode, BenchError> {
     let current = Results::load(&args.current)?;
     let outcome = gate(&baseline, &current, args.threshold);
     print!("{}", outcome.table());
-    Ok(if outcome.passed() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if outcome.passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 pub fn run_child(args: &ChildArgs) -> Result<ExitCode, BenchError> {
-    let report = measure::child(&args.engine, &args.program, args.arg, args.corpus.as_deref(), args.cache_dir.as_deref())?;
-    println!("{}", serde_json::to_string(&report).map_err(|e| BenchError::new(e.to_string()))?);
+    let report = measure::child(
+        &args.engine,
+        &args.program,
+        args.arg,
+        args.corpus.as_deref(),
+        args.cache_dir.as_deref(),
+    )?;
+    println!(
+        "{}",
+        serde_json::to_string(&report).map_err(|e| BenchError::new(e.to_string()))?
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -18,14 +18,17 @@ use wasmlab_contract::{Engine, EngineConfig, Error, Instance, Val};
 
 use crate::BenchError;
 use crate::corpus::{self, Corpus, Program};
-use crate::results::{self, Dist, EngineInfo, MemoryUse, ProgramInfo, Results, Run, Startup, Status};
+use crate::results::{
+    self, Dist, EngineInfo, MemoryUse, ProgramInfo, Results, Run, Startup, Status,
+};
 
 /// The hidden `wasmlab` subcommand that measures one engine on one program
 /// in a process of its own (see [`crate::run_child`]).
 pub const CHILD_SUBCOMMAND: &str = "bench-child";
 
-/// What to measure and how hard.
-#[derive(Clone, Debug)]
+/// What to measure and how hard. The default: every engine, every
+/// program, full workloads, no peak-memory children, no progress bar.
+#[derive(Clone, Debug, Default)]
 pub struct BenchOptions {
     /// Engine names; empty = every registered engine.
     pub engines: Vec<String>,
@@ -42,12 +45,6 @@ pub struct BenchOptions {
     pub progress: bool,
 }
 
-impl Default for BenchOptions {
-    fn default() -> Self {
-        BenchOptions { engines: Vec::new(), programs: Vec::new(), quick: false, corpus: None, memory: false, progress: false }
-    }
-}
-
 /// Sample counts and time budgets of a mode.
 struct Plan {
     startup_samples: usize,
@@ -61,9 +58,19 @@ struct Plan {
 impl Plan {
     fn for_mode(quick: bool) -> Plan {
         if quick {
-            Plan { startup_samples: 3, min_exec: 5, max_exec: 40, exec_budget: Duration::from_millis(250) }
+            Plan {
+                startup_samples: 3,
+                min_exec: 5,
+                max_exec: 40,
+                exec_budget: Duration::from_millis(250),
+            }
         } else {
-            Plan { startup_samples: 10, min_exec: 10, max_exec: 200, exec_budget: Duration::from_secs(2) }
+            Plan {
+                startup_samples: 10,
+                min_exec: 10,
+                max_exec: 200,
+                exec_budget: Duration::from_secs(2),
+            }
         }
     }
 }
@@ -147,7 +154,11 @@ fn guarded<T>(f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
 }
 
 fn status_of(e: &Error) -> Status {
-    if matches!(e, Error::Unsupported(_)) { Status::Unsupported } else { Status::Error }
+    if matches!(e, Error::Unsupported(_)) {
+        Status::Unsupported
+    } else {
+        Status::Error
+    }
 }
 
 /// The i64 a call of `run` returned.
@@ -155,7 +166,10 @@ fn checksum_of(out: Result<Vec<Val>, Error>) -> Result<i64, (Status, String)> {
     match out {
         Ok(v) => match v.as_slice() {
             [Val::I64(x)] => Ok(*x),
-            other => Err((Status::Error, format!("`run` returned {other:?}, not one i64"))),
+            other => Err((
+                Status::Error,
+                format!("`run` returned {other:?}, not one i64"),
+            )),
         },
         Err(e) => Err((status_of(&e), format!("run: {e}"))),
     }
@@ -166,7 +180,10 @@ pub fn bench(options: &BenchOptions) -> Result<Results, BenchError> {
     let dir = corpus::locate(options.corpus.as_deref())?;
     let corpus = Corpus::load(&dir, &options.programs)?;
     let names: Vec<String> = if options.engines.is_empty() {
-        wasmlab_registry::names().into_iter().map(String::from).collect()
+        wasmlab_registry::names()
+            .into_iter()
+            .map(String::from)
+            .collect()
     } else {
         let list = options.engines.join(",");
         wasmlab_registry::parse_list(&list)
@@ -177,8 +194,12 @@ pub fn bench(options: &BenchOptions) -> Result<Results, BenchError> {
     };
     // A fresh artifact cache, so wasmtime-aot's first compile is a real
     // (cold) AOT compile and later ones are cache hits.
-    let cache = tempfile::tempdir().map_err(|e| BenchError::new(format!("cannot create a cache directory: {e}")))?;
-    let config = EngineConfig { cache_dir: Some(cache.path().to_path_buf()), ..EngineConfig::default() };
+    let cache = tempfile::tempdir()
+        .map_err(|e| BenchError::new(format!("cannot create a cache directory: {e}")))?;
+    let config = EngineConfig {
+        cache_dir: Some(cache.path().to_path_buf()),
+        ..EngineConfig::default()
+    };
     let mut slots: Vec<Slot> = names
         .iter()
         .map(|name| {
@@ -223,7 +244,13 @@ pub fn bench(options: &BenchOptions) -> Result<Results, BenchError> {
             .iter()
             .map(|(p, wasm)| {
                 let (arg, expected) = p.workload(options.quick);
-                ProgramInfo { name: p.name.clone(), kind: p.kind.clone(), arg, expected, wasm_bytes: wasm.len() as u64 }
+                ProgramInfo {
+                    name: p.name.clone(),
+                    kind: p.kind.clone(),
+                    arg,
+                    expected,
+                    wasm_bytes: wasm.len() as u64,
+                }
             })
             .collect(),
         runs: Vec::new(),
@@ -233,14 +260,21 @@ pub fn bench(options: &BenchOptions) -> Result<Results, BenchError> {
 
     let plan = Plan::for_mode(options.quick);
     let steps = (corpus.programs.len() * slots.len() * if options.memory { 4 } else { 3 }) as u64;
-    let bar = if options.progress { ProgressBar::new(steps) } else { ProgressBar::hidden() };
+    let bar = if options.progress {
+        ProgressBar::new(steps)
+    } else {
+        ProgressBar::hidden()
+    };
     bar.set_style(
         ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} {msg}")
             .expect("valid template")
             .progress_chars("=> "),
     );
     let child_exe = if options.memory {
-        Some(std::env::current_exe().map_err(|e| BenchError::new(format!("cannot find the wasmlab executable: {e}")))?)
+        Some(
+            std::env::current_exe()
+                .map_err(|e| BenchError::new(format!("cannot find the wasmlab executable: {e}")))?,
+        )
     } else {
         None
     };
@@ -278,7 +312,14 @@ pub fn bench(options: &BenchOptions) -> Result<Results, BenchError> {
     Ok(results)
 }
 
-fn measure_program(program: &Program, wasm: &[u8], quick: bool, plan: &Plan, slots: &mut [Slot], bar: &ProgressBar) {
+fn measure_program(
+    program: &Program,
+    wasm: &[u8],
+    quick: bool,
+    plan: &Plan,
+    slots: &mut [Slot],
+    bar: &ProgressBar,
+) {
     let (arg, expected) = program.workload(quick);
     let n = slots.len();
 
@@ -301,7 +342,9 @@ fn measure_program(program: &Program, wasm: &[u8], quick: bool, plan: &Plan, slo
     for sample in 0..plan.startup_samples {
         for k in 0..n {
             let slot = &mut slots[(sample + k) % n];
-            let Some(engine) = slot.engine.as_deref().filter(|_| !slot.failed()) else { continue };
+            let Some(engine) = slot.engine.as_deref().filter(|_| !slot.failed()) else {
+                continue;
+            };
             let outcome = guarded(|| {
                 let t0 = Instant::now();
                 let module = engine.compile(wasm)?;
@@ -332,7 +375,9 @@ fn measure_program(program: &Program, wasm: &[u8], quick: bool, plan: &Plan, slo
     // 3. Execution: a warm instance per engine, one call per engine per round.
     for slot in slots.iter_mut() {
         bar.set_message(format!("{} / {}: warm-up", program.name, slot.name));
-        let Some(engine) = slot.engine.as_deref().filter(|_| !slot.failed()) else { continue };
+        let Some(engine) = slot.engine.as_deref().filter(|_| !slot.failed()) else {
+            continue;
+        };
         let made = guarded(|| {
             let module = engine.compile(wasm)?;
             let mut store = engine.new_store();
@@ -362,7 +407,9 @@ fn measure_program(program: &Program, wasm: &[u8], quick: bool, plan: &Plan, slo
     while slots.iter().any(|s| s.instance.is_some()) {
         for k in 0..n {
             let slot = &mut slots[(round + k) % n];
-            let Some(instance) = slot.instance.as_mut() else { continue };
+            let Some(instance) = slot.instance.as_mut() else {
+                continue;
+            };
             let start = Instant::now();
             let out = guarded(|| instance.call(corpus::ENTRY, &[Val::I32(arg)]));
             let took = start.elapsed();
@@ -389,11 +436,16 @@ fn measure_program(program: &Program, wasm: &[u8], quick: bool, plan: &Plan, slo
 
 /// Checks a checksum against the manifest; on failure gives the status,
 /// a message, and the wrong value if there was one.
-fn verify(got: Result<i64, (Status, String)>, expected: Option<i64>) -> Result<i64, (Status, String, Option<i64>)> {
+fn verify(
+    got: Result<i64, (Status, String)>,
+    expected: Option<i64>,
+) -> Result<i64, (Status, String, Option<i64>)> {
     match (got, expected) {
-        (Ok(sum), Some(want)) if sum != want => {
-            Err((Status::ChecksumMismatch, format!("checksum {sum}, expected {want}"), Some(sum)))
-        }
+        (Ok(sum), Some(want)) if sum != want => Err((
+            Status::ChecksumMismatch,
+            format!("checksum {sum}, expected {want}"),
+            Some(sum),
+        )),
         (Ok(sum), _) => Ok(sum),
         (Err((status, msg)), _) => Err((status, msg, None)),
     }
@@ -409,10 +461,24 @@ fn summarize_startup(slot: &Slot) -> Option<Startup> {
 }
 
 /// Runs `exe bench-child` for one engine and program and reads its report.
-fn measure_child(exe: &Path, engine: &str, program: &str, arg: i32, corpus: &Path, cache: &Path) -> Result<MemoryUse, String> {
+fn measure_child(
+    exe: &Path,
+    engine: &str,
+    program: &str,
+    arg: i32,
+    corpus: &Path,
+    cache: &Path,
+) -> Result<MemoryUse, String> {
     let out = Command::new(exe)
         .arg(CHILD_SUBCOMMAND)
-        .args(["--engine", engine, "--program", program, "--arg", &arg.to_string()])
+        .args([
+            "--engine",
+            engine,
+            "--program",
+            program,
+            "--arg",
+            &arg.to_string(),
+        ])
         .arg("--corpus")
         .arg(corpus)
         .arg("--cache-dir")
@@ -422,11 +488,18 @@ fn measure_child(exe: &Path, engine: &str, program: &str, arg: i32, corpus: &Pat
     let stdout = String::from_utf8_lossy(&out.stdout);
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
-        return Err(format!("child exited with {}: {}", out.status, stderr.trim()));
+        return Err(format!(
+            "child exited with {}: {}",
+            out.status,
+            stderr.trim()
+        ));
     }
-    let report: ChildReport =
-        serde_json::from_str(stdout.trim()).map_err(|e| format!("unreadable child report `{}`: {e}", stdout.trim()))?;
-    Ok(MemoryUse { peak_rss_bytes: report.peak_rss_bytes, base_rss_bytes: report.base_rss_bytes })
+    let report: ChildReport = serde_json::from_str(stdout.trim())
+        .map_err(|e| format!("unreadable child report `{}`: {e}", stdout.trim()))?;
+    Ok(MemoryUse {
+        peak_rss_bytes: report.peak_rss_bytes,
+        base_rss_bytes: report.base_rss_bytes,
+    })
 }
 
 /// What `wasmlab bench-child` prints: one JSON line.
@@ -441,7 +514,10 @@ pub struct ChildReport {
 pub fn peak_rss_bytes() -> Result<u64, String> {
     let status = std::fs::read_to_string("/proc/self/status")
         .map_err(|e| format!("peak RSS needs /proc/self/status (Linux): {e}"))?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:")).ok_or("no VmHWM in /proc/self/status")?;
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .ok_or("no VmHWM in /proc/self/status")?;
     let kb: u64 = line
         .trim_start_matches("VmHWM:")
         .trim()
@@ -453,17 +529,30 @@ pub fn peak_rss_bytes() -> Result<u64, String> {
 }
 
 /// The child's work: one engine, one program, one `run(arg)`; returns the report.
-pub fn child(engine: &str, program: &str, arg: i32, corpus_dir: Option<&Path>, cache_dir: Option<&Path>) -> Result<ChildReport, BenchError> {
+pub fn child(
+    engine: &str,
+    program: &str,
+    arg: i32,
+    corpus_dir: Option<&Path>,
+    cache_dir: Option<&Path>,
+) -> Result<ChildReport, BenchError> {
     let dir = corpus::locate(corpus_dir)?;
     let corpus = Corpus::load(&dir, &[program.to_string()])?;
     let (_, wasm) = &corpus.programs[0];
     let base = peak_rss_bytes().map_err(BenchError::new)?;
-    let config = EngineConfig { cache_dir: cache_dir.map(Path::to_path_buf), ..EngineConfig::default() };
+    let config = EngineConfig {
+        cache_dir: cache_dir.map(Path::to_path_buf),
+        ..EngineConfig::default()
+    };
     let err = |e: Error| BenchError::new(format!("{engine} on {program}: {e}"));
     let engine_box = wasmlab_registry::create(engine, &config).map_err(err)?;
     let mut instance = engine_box.instantiate_fresh(wasm).map_err(err)?;
     let checksum = checksum_of(instance.call(corpus::ENTRY, &[Val::I32(arg)]))
         .map_err(|(_, m)| BenchError::new(format!("{engine} on {program}: {m}")))?;
     let peak = peak_rss_bytes().map_err(BenchError::new)?;
-    Ok(ChildReport { peak_rss_bytes: peak, base_rss_bytes: base, checksum })
+    Ok(ChildReport {
+        peak_rss_bytes: peak,
+        base_rss_bytes: base,
+        checksum,
+    })
 }

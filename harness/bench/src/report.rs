@@ -18,9 +18,13 @@ pub const TREND: &str = "trend";
 
 /// Writes the charts and `index.html` into `out`; returns the path of `index.html`.
 pub fn report(all: &[Results], out: &Path) -> Result<PathBuf, BenchError> {
-    let latest = all.last().ok_or_else(|| BenchError::new("report needs at least one results file"))?;
-    std::fs::create_dir_all(out).map_err(|e| BenchError::new(format!("cannot create {}: {e}", out.display())))?;
-    let draw = |chart: Chart, stem: &str| charts::render(&chart, out, stem).map_err(BenchError::new);
+    let latest = all
+        .last()
+        .ok_or_else(|| BenchError::new("report needs at least one results file"))?;
+    std::fs::create_dir_all(out)
+        .map_err(|e| BenchError::new(format!("cannot create {}: {e}", out.display())))?;
+    let draw =
+        |chart: Chart, stem: &str| charts::render(&chart, out, stem).map_err(BenchError::new);
     draw(startup_chart(latest), "startup")?;
     draw(exec_ratio_chart(latest), "exec_ratio")?;
     draw(latency_chart(latest), "latency")?;
@@ -46,7 +50,11 @@ fn per_engine(r: &Results, value: impl Fn(&Run) -> Option<f64>) -> Vec<Series> {
         .map(|(i, e)| Series {
             name: e.to_string(),
             color: charts::engine_color(e, i),
-            values: r.program_names().iter().map(|p| ok(r, e, p).and_then(&value)).collect(),
+            values: r
+                .program_names()
+                .iter()
+                .map(|p| ok(r, e, p).and_then(&value))
+                .collect(),
             whiskers: None,
         })
         .collect()
@@ -64,20 +72,33 @@ fn startup_chart(r: &Results) -> Chart {
         groups: groups(r),
         series: per_engine(r, |x| x.startup.as_ref().map(|s| s.total_ms.p50)),
         lines: vec![
-            RefLine { y: 10.0, label: "AOT target 10 ms".into(), color: plotters::style::RGBColor(0, 150, 0) },
-            RefLine { y: 100.0, label: "hard limit 100 ms".into(), color: plotters::style::RGBColor(200, 0, 0) },
+            RefLine {
+                y: 10.0,
+                label: "AOT target 10 ms".into(),
+                color: plotters::style::RGBColor(0, 150, 0),
+            },
+            RefLine {
+                y: 100.0,
+                label: "hard limit 100 ms".into(),
+                color: plotters::style::RGBColor(200, 0, 0),
+            },
         ],
     })
 }
 
 fn exec_ratio_chart(r: &Results) -> Chart {
     Chart::Bars(BarChart {
-        title: "Execution time relative to wasmtime (median run, log scale; lower is faster)".into(),
+        title: "Execution time relative to wasmtime (median run, log scale; lower is faster)"
+            .into(),
         y_desc: "time / wasmtime time".into(),
         log: true,
         groups: groups(r),
         series: per_engine(r, |x| x.ratios.exec_vs_wasmtime),
-        lines: vec![RefLine { y: 1.0, label: "wasmtime".into(), color: plotters::style::RGBColor(60, 60, 60) }],
+        lines: vec![RefLine {
+            y: 1.0,
+            label: "wasmtime".into(),
+            color: plotters::style::RGBColor(60, 60, 60),
+        }],
     })
 }
 
@@ -85,7 +106,14 @@ fn latency_chart(r: &Results) -> Chart {
     let mut series = per_engine(r, |x| x.exec.as_ref().map(|e| e.p50));
     for s in &mut series {
         s.whiskers = Some(
-            r.program_names().iter().map(|p| ok(r, &s.name, p).and_then(|x| x.exec.as_ref()).map(|e| e.p99)).collect(),
+            r.program_names()
+                .iter()
+                .map(|p| {
+                    ok(r, &s.name, p)
+                        .and_then(|x| x.exec.as_ref())
+                        .map(|e| e.p99)
+                })
+                .collect(),
         );
     }
     Chart::Bars(BarChart {
@@ -100,7 +128,12 @@ fn latency_chart(r: &Results) -> Chart {
 
 fn memory_chart(r: &Results) -> Chart {
     let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
-    let base: Vec<f64> = r.runs.iter().filter_map(|x| x.memory.as_ref()).map(|m| mib(m.base_rss_bytes)).collect();
+    let base: Vec<f64> = r
+        .runs
+        .iter()
+        .filter_map(|x| x.memory.as_ref())
+        .map(|m| mib(m.base_rss_bytes))
+        .collect();
     let lines = if base.is_empty() {
         vec![]
     } else {
@@ -140,8 +173,11 @@ fn all_engines(all: &[Results]) -> Vec<String> {
 
 /// Geometric mean over programs of an engine's ratio against wasmtime.
 fn geo_ratio(r: &Results, engine: &str) -> Option<f64> {
-    let xs: Vec<f64> =
-        r.program_names().iter().filter_map(|p| ok(r, engine, p).and_then(|x| x.ratios.exec_vs_wasmtime)).collect();
+    let xs: Vec<f64> = r
+        .program_names()
+        .iter()
+        .filter_map(|p| ok(r, engine, p).and_then(|x| x.ratios.exec_vs_wasmtime))
+        .collect();
     geomean(&xs)
 }
 
@@ -165,7 +201,9 @@ fn trend_chart(all: &[Results]) -> Chart {
         })
         .collect();
     Chart::Lines(LineChart {
-        title: "History: execution time relative to wasmtime (geometric mean over programs, log scale)".into(),
+        title:
+            "History: execution time relative to wasmtime (geometric mean over programs, log scale)"
+                .into(),
         y_desc: "time / wasmtime time".into(),
         log: true,
         points: all.iter().map(point_label).collect(),
@@ -175,7 +213,10 @@ fn trend_chart(all: &[Results]) -> Chart {
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn fmt_ms(v: f64) -> String {
@@ -214,8 +255,16 @@ fn html(all: &[Results]) -> String {
     let r = all.last().expect("checked by report");
     let mut h = String::new();
     let w = &mut h;
-    writeln!(w, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">").unwrap();
-    writeln!(w, "<title>wasmlab benchmarks</title><style>{CSS}</style></head><body>").unwrap();
+    writeln!(
+        w,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+    )
+    .unwrap();
+    writeln!(
+        w,
+        "<title>wasmlab benchmarks</title><style>{CSS}</style></head><body>"
+    )
+    .unwrap();
     writeln!(w, "<h1>wasmlab benchmarks</h1>").unwrap();
     writeln!(
         w,
@@ -229,8 +278,17 @@ fn html(all: &[Results]) -> String {
         esc(&r.machine.arch)
     )
     .unwrap();
-    let engines: Vec<String> = r.engines.iter().map(|e| format!("{} {}", esc(&e.name), esc(&e.version))).collect();
-    writeln!(w, "<p class=\"meta\">Engines: {}</p>", engines.join(" &middot; ")).unwrap();
+    let engines: Vec<String> = r
+        .engines
+        .iter()
+        .map(|e| format!("{} {}", esc(&e.name), esc(&e.version)))
+        .collect();
+    writeln!(
+        w,
+        "<p class=\"meta\">Engines: {}</p>",
+        engines.join(" &middot; ")
+    )
+    .unwrap();
 
     // Targets.
     writeln!(w, "<h2>Acceptance targets</h2><table><tr><th class=\"l\">seed</th><th class=\"l\">target</th><th class=\"l\">verdict</th><th class=\"l\">evidence</th></tr>").unwrap();
@@ -257,7 +315,15 @@ fn html(all: &[Results]) -> String {
         writeln!(w, "<h2>Spec suite</h2><table><tr><th class=\"l\">engine</th><th>passed</th><th>failed</th><th>skipped</th></tr>").unwrap();
         for (e, c) in spec {
             let class = if c.failed > 0 { " class=\"bad\"" } else { "" };
-            writeln!(w, "<tr><td class=\"l\">{}</td><td>{}</td><td{class}>{}</td><td>{}</td></tr>", esc(e), c.passed, c.failed, c.skipped).unwrap();
+            writeln!(
+                w,
+                "<tr><td class=\"l\">{}</td><td>{}</td><td{class}>{}</td><td>{}</td></tr>",
+                esc(e),
+                c.passed,
+                c.failed,
+                c.skipped
+            )
+            .unwrap();
         }
         writeln!(w, "</table>").unwrap();
     }
@@ -282,10 +348,22 @@ fn html(all: &[Results]) -> String {
     // Charts.
     writeln!(w, "<h2>Charts</h2>").unwrap();
     let captions = [
-        ("startup", "Startup per engine and program. wasmtime-aot loads a precompiled artifact; the dashed lines are the AOT seed's target (10 ms) and hard limit (100 ms)."),
-        ("exec_ratio", "Median execution time of run(arg) divided by wasmtime's on the same program, from the same run."),
-        ("latency", "Distribution of one run(arg) on a warm instance: p50 bar, p99 whisker."),
-        ("memory", "Peak RSS (VmHWM) of a child process that compiles, instantiates and runs one program on one engine; the dashed line is the harness's own share."),
+        (
+            "startup",
+            "Startup per engine and program. wasmtime-aot loads a precompiled artifact; the dashed lines are the AOT seed's target (10 ms) and hard limit (100 ms).",
+        ),
+        (
+            "exec_ratio",
+            "Median execution time of run(arg) divided by wasmtime's on the same program, from the same run.",
+        ),
+        (
+            "latency",
+            "Distribution of one run(arg) on a warm instance: p50 bar, p99 whisker.",
+        ),
+        (
+            "memory",
+            "Peak RSS (VmHWM) of a child process that compiles, instantiates and runs one program on one engine; the dashed line is the harness's own share.",
+        ),
     ];
     let mut figures: Vec<(&str, &str)> = captions.to_vec();
     if all.len() >= 2 {
@@ -310,14 +388,28 @@ fn html(all: &[Results]) -> String {
         writeln!(w, "</tr>").unwrap();
     };
     let table = |w: &mut String, title: &str, note: &str, cell: &dyn Fn(&Run) -> String| {
-        writeln!(w, "<h2>{}</h2><p class=\"meta\">{}</p>", esc(title), esc(note)).unwrap();
+        writeln!(
+            w,
+            "<h2>{}</h2><p class=\"meta\">{}</p>",
+            esc(title),
+            esc(note)
+        )
+        .unwrap();
         header(w, "program");
         for p in r.program_names() {
             write!(w, "<tr><td class=\"l\">{}</td>", esc(p)).unwrap();
             for e in &names {
                 match r.run(e, p) {
-                    Some(run) if run.status == Status::Ok => write!(w, "<td>{}</td>", cell(run)).unwrap(),
-                    Some(run) => write!(w, "<td class=\"bad\" title=\"{}\">{}</td>", esc(run.error.as_deref().unwrap_or("")), run.status.word()).unwrap(),
+                    Some(run) if run.status == Status::Ok => {
+                        write!(w, "<td>{}</td>", cell(run)).unwrap()
+                    }
+                    Some(run) => write!(
+                        w,
+                        "<td class=\"bad\" title=\"{}\">{}</td>",
+                        esc(run.error.as_deref().unwrap_or("")),
+                        run.status.word()
+                    )
+                    .unwrap(),
                     None => write!(w, "<td>-</td>").unwrap(),
                 }
             }
@@ -325,36 +417,69 @@ fn html(all: &[Results]) -> String {
         }
         writeln!(w, "</table>").unwrap();
     };
-    table(w, "Execution", "Median ms of run(arg) (ratio to wasmtime; ratio to wasmi)", &|x| {
-        format!(
-            "{} ({}; {})",
-            fmt_opt(x.exec.as_ref().map(|e| e.p50), fmt_ms),
-            fmt_opt(x.ratios.exec_vs_wasmtime, |v| format!("{v:.2}x")),
-            fmt_opt(x.ratios.exec_vs_wasmi, |v| format!("{v:.2}x"))
-        )
-    });
-    table(w, "Latency", "p50 / p90 / p99 ms of run(arg) (samples)", &|x| match &x.exec {
-        Some(e) => format!("{} / {} / {} ({})", fmt_ms(e.p50), fmt_ms(e.p90), fmt_ms(e.p99), e.samples),
-        None => "-".into(),
-    });
-    table(w, "Startup", "Median ms: compile / instantiate / first call = total; cold compile in brackets", &|x| match &x.startup {
-        Some(s) => format!(
-            "{} / {} / {} = {} [{}]",
-            fmt_ms(s.compile_ms.p50),
-            fmt_ms(s.instantiate_ms.p50),
-            fmt_ms(s.first_call_ms.p50),
-            fmt_ms(s.total_ms.p50),
-            fmt_opt(x.cold_compile_ms, fmt_ms)
-        ),
-        None => "-".into(),
-    });
-    table(w, "Memory", "Peak RSS MiB of a child process; generated code KiB where the engine reports it", &|x| {
-        format!(
-            "{} MiB; {}",
-            fmt_opt(x.memory.as_ref().map(|m| m.peak_rss_bytes as f64 / 1048576.0), |v| format!("{v:.1}")),
-            fmt_opt(x.code_bytes.map(|b| b as f64 / 1024.0), |v| format!("{v:.1} KiB code"))
-        )
-    });
+    table(
+        w,
+        "Execution",
+        "Median ms of run(arg) (ratio to wasmtime; ratio to wasmi)",
+        &|x| {
+            format!(
+                "{} ({}; {})",
+                fmt_opt(x.exec.as_ref().map(|e| e.p50), fmt_ms),
+                fmt_opt(x.ratios.exec_vs_wasmtime, |v| format!("{v:.2}x")),
+                fmt_opt(x.ratios.exec_vs_wasmi, |v| format!("{v:.2}x"))
+            )
+        },
+    );
+    table(
+        w,
+        "Latency",
+        "p50 / p90 / p99 ms of run(arg) (samples)",
+        &|x| match &x.exec {
+            Some(e) => format!(
+                "{} / {} / {} ({})",
+                fmt_ms(e.p50),
+                fmt_ms(e.p90),
+                fmt_ms(e.p99),
+                e.samples
+            ),
+            None => "-".into(),
+        },
+    );
+    table(
+        w,
+        "Startup",
+        "Median ms: compile / instantiate / first call = total; cold compile in brackets",
+        &|x| match &x.startup {
+            Some(s) => format!(
+                "{} / {} / {} = {} [{}]",
+                fmt_ms(s.compile_ms.p50),
+                fmt_ms(s.instantiate_ms.p50),
+                fmt_ms(s.first_call_ms.p50),
+                fmt_ms(s.total_ms.p50),
+                fmt_opt(x.cold_compile_ms, fmt_ms)
+            ),
+            None => "-".into(),
+        },
+    );
+    table(
+        w,
+        "Memory",
+        "Peak RSS MiB of a child process; generated code KiB where the engine reports it",
+        &|x| {
+            format!(
+                "{} MiB; {}",
+                fmt_opt(
+                    x.memory
+                        .as_ref()
+                        .map(|m| m.peak_rss_bytes as f64 / 1048576.0),
+                    |v| format!("{v:.1}")
+                ),
+                fmt_opt(x.code_bytes.map(|b| b as f64 / 1024.0), |v| format!(
+                    "{v:.1} KiB code"
+                ))
+            )
+        },
+    );
 
     let problems: Vec<&Run> = r.runs.iter().filter(|x| x.error.is_some()).collect();
     if !problems.is_empty() {
@@ -376,15 +501,30 @@ fn html(all: &[Results]) -> String {
     if all.len() >= 2 {
         let engines = all_engines(all);
         writeln!(w, "<h2>History</h2><p class=\"meta\">Geometric mean over programs of execution time / wasmtime.</p>").unwrap();
-        write!(w, "<table><tr><th class=\"l\">run</th><th class=\"l\">mode</th>").unwrap();
+        write!(
+            w,
+            "<table><tr><th class=\"l\">run</th><th class=\"l\">mode</th>"
+        )
+        .unwrap();
         for e in &engines {
             write!(w, "<th>{}</th>", esc(e)).unwrap();
         }
         writeln!(w, "</tr>").unwrap();
         for x in all {
-            write!(w, "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td>", esc(&point_label(x)), if x.quick { "quick" } else { "full" }).unwrap();
+            write!(
+                w,
+                "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td>",
+                esc(&point_label(x)),
+                if x.quick { "quick" } else { "full" }
+            )
+            .unwrap();
             for e in &engines {
-                write!(w, "<td>{}</td>", fmt_opt(geo_ratio(x, e), |v| format!("{v:.2}x"))).unwrap();
+                write!(
+                    w,
+                    "<td>{}</td>",
+                    fmt_opt(geo_ratio(x, e), |v| format!("{v:.2}x"))
+                )
+                .unwrap();
             }
             writeln!(w, "</tr>").unwrap();
         }
@@ -394,9 +534,22 @@ fn html(all: &[Results]) -> String {
     let programs: Vec<String> = r
         .programs
         .iter()
-        .map(|p| format!("{} ({}, arg {}, {} bytes)", esc(&p.name), esc(&p.kind), p.arg, p.wasm_bytes))
+        .map(|p| {
+            format!(
+                "{} ({}, arg {}, {} bytes)",
+                esc(&p.name),
+                esc(&p.kind),
+                p.arg,
+                p.wasm_bytes
+            )
+        })
         .collect();
-    writeln!(w, "<h2>Corpus</h2><p class=\"meta\">{}</p>", programs.join(" &middot; ")).unwrap();
+    writeln!(
+        w,
+        "<h2>Corpus</h2><p class=\"meta\">{}</p>",
+        programs.join(" &middot; ")
+    )
+    .unwrap();
     writeln!(w, "</body></html>").unwrap();
     h
 }
@@ -405,7 +558,11 @@ fn html(all: &[Results]) -> String {
 /// per program and engine, then the targets.
 pub fn text_summary(r: &Results) -> String {
     let names = r.engine_names();
-    let mut rows: Vec<Vec<String>> = vec![std::iter::once("program".to_string()).chain(names.iter().map(|e| e.to_string())).collect()];
+    let mut rows: Vec<Vec<String>> = vec![
+        std::iter::once("program".to_string())
+            .chain(names.iter().map(|e| e.to_string()))
+            .collect(),
+    ];
     for p in r.program_names() {
         let mut row = vec![p.to_string()];
         for e in &names {
@@ -422,17 +579,30 @@ pub fn text_summary(r: &Results) -> String {
         rows.push(row);
     }
     let cols = rows[0].len();
-    let widths: Vec<usize> = (0..cols).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
     let mut out = String::from("median run time, and ratio to wasmtime:\n");
     for row in &rows {
-        let cells: Vec<String> = row.iter().zip(&widths).map(|(c, w)| format!("{c:>w$}")).collect();
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:>w$}"))
+            .collect();
         writeln!(out, "{}", cells.join("  ")).unwrap();
     }
     for t in targets::evaluate(r) {
         writeln!(out, "[{}] {}: {}", t.verdict.word(), t.target, t.evidence).unwrap();
     }
     for x in r.runs.iter().filter(|x| x.error.is_some()) {
-        writeln!(out, "problem: {} on {}: {}", x.engine, x.program, x.error.as_deref().unwrap_or("")).unwrap();
+        writeln!(
+            out,
+            "problem: {} on {}: {}",
+            x.engine,
+            x.program,
+            x.error.as_deref().unwrap_or("")
+        )
+        .unwrap();
     }
     out
 }

@@ -43,7 +43,8 @@ pub fn geomean(values: &[f64]) -> Option<f64> {
 }
 
 fn ok_run<'a>(r: &'a Results, engine: &str, program: &str) -> Option<&'a Run> {
-    r.run(engine, program).filter(|run| run.status == Status::Ok)
+    r.run(engine, program)
+        .filter(|run| run.status == Status::Ok)
 }
 
 fn startup_p50(run: &Run) -> Option<f64> {
@@ -55,7 +56,12 @@ fn exec_p50(run: &Run) -> Option<f64> {
 }
 
 /// Per program, `f(a's run, b's run)` where both engines ran fine.
-fn paired(r: &Results, a: &str, b: &str, f: impl Fn(&Run, &Run) -> Option<f64>) -> Vec<(String, f64)> {
+fn paired(
+    r: &Results,
+    a: &str,
+    b: &str,
+    f: impl Fn(&Run, &Run) -> Option<f64>,
+) -> Vec<(String, f64)> {
     r.program_names()
         .into_iter()
         .filter_map(|p| {
@@ -86,10 +92,20 @@ pub fn evaluate(r: &Results) -> Vec<Target> {
     let aot_startup: Vec<(String, f64)> = r
         .program_names()
         .into_iter()
-        .filter_map(|p| ok_run(r, "wasmtime-aot", p).and_then(startup_p50).map(|v| (p.to_string(), v)))
+        .filter_map(|p| {
+            ok_run(r, "wasmtime-aot", p)
+                .and_then(startup_p50)
+                .map(|v| (p.to_string(), v))
+        })
         .collect();
-    let worst = aot_startup.iter().cloned().max_by(|a, b| a.1.total_cmp(&b.1));
-    for (limit, target) in [(10.0, "AOT startup < 10 ms"), (100.0, "AOT startup < 100 ms (hard limit)")] {
+    let worst = aot_startup
+        .iter()
+        .cloned()
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+    for (limit, target) in [
+        (10.0, "AOT startup < 10 ms"),
+        (100.0, "AOT startup < 100 ms (hard limit)"),
+    ] {
         out.push(match &worst {
             None => Target { seed: AOT, target, verdict: Verdict::NoData, evidence: "wasmtime-aot did not run".into() },
             Some((program, ms)) => Target {
@@ -107,23 +123,35 @@ pub fn evaluate(r: &Results) -> Vec<Target> {
 
     // AOT vs JIT, end to end: startup plus one run of the workload.
     let e2e = paired(r, "wasmtime-aot", "wasmtime", |a, j| {
-        ratio(Some(startup_p50(a)? + exec_p50(a)?), Some(startup_p50(j)? + exec_p50(j)?))
+        ratio(
+            Some(startup_p50(a)? + exec_p50(a)?),
+            Some(startup_p50(j)? + exec_p50(j)?),
+        )
     });
     let target = "AOT faster than JIT (startup + one run)";
-    out.push(match geomean(&e2e.iter().map(|x| x.1).collect::<Vec<_>>()) {
-        None => Target { seed: AOT, target, verdict: Verdict::NoData, evidence: "needs wasmtime-aot and wasmtime".into() },
-        Some(g) => Target {
-            seed: AOT,
-            target,
-            verdict: verdict(g < 1.0),
-            evidence: format!(
-                "AOT / JIT = {g:.3} (geometric mean); faster on {} of {} programs",
-                e2e.iter().filter(|x| x.1 < 1.0).count(),
-                e2e.len()
-            ),
+    out.push(
+        match geomean(&e2e.iter().map(|x| x.1).collect::<Vec<_>>()) {
+            None => Target {
+                seed: AOT,
+                target,
+                verdict: Verdict::NoData,
+                evidence: "needs wasmtime-aot and wasmtime".into(),
+            },
+            Some(g) => Target {
+                seed: AOT,
+                target,
+                verdict: verdict(g < 1.0),
+                evidence: format!(
+                    "AOT / JIT = {g:.3} (geometric mean); faster on {} of {} programs",
+                    e2e.iter().filter(|x| x.1 < 1.0).count(),
+                    e2e.len()
+                ),
+            },
         },
+    );
+    let steady = paired(r, "wasmtime-aot", "wasmtime", |a, j| {
+        ratio(exec_p50(a), exec_p50(j))
     });
-    let steady = paired(r, "wasmtime-aot", "wasmtime", |a, j| ratio(exec_p50(a), exec_p50(j)));
     if let Some(g) = geomean(&steady.iter().map(|x| x.1).collect::<Vec<_>>()) {
         out.push(Target {
             seed: AOT,
@@ -136,21 +164,45 @@ pub fn evaluate(r: &Results) -> Vec<Target> {
     // Fireball: template JIT against the interpreter.
     let speed = paired(r, "tjit", "interp", |t, i| ratio(exec_p50(i), exec_p50(t)));
     let target = "template JIT >= 1.5x faster than the interpreter";
-    out.push(match geomean(&speed.iter().map(|x| x.1).collect::<Vec<_>>()) {
-        None => Target { seed: FIREBALL, target, verdict: Verdict::NoData, evidence: "needs tjit and interp".into() },
-        Some(g) => Target {
-            seed: FIREBALL,
-            target,
-            verdict: verdict(g >= 1.5),
-            evidence: format!("interp / tjit = {g:.2}x (geometric mean over {} programs)", speed.len()),
+    out.push(
+        match geomean(&speed.iter().map(|x| x.1).collect::<Vec<_>>()) {
+            None => Target {
+                seed: FIREBALL,
+                target,
+                verdict: Verdict::NoData,
+                evidence: "needs tjit and interp".into(),
+            },
+            Some(g) => Target {
+                seed: FIREBALL,
+                target,
+                verdict: verdict(g >= 1.5),
+                evidence: format!(
+                    "interp / tjit = {g:.2}x (geometric mean over {} programs)",
+                    speed.len()
+                ),
+            },
         },
+    );
+    let tail = paired(r, "tjit", "interp", |t, i| {
+        ratio(
+            t.exec.as_ref().map(|e| e.p99),
+            i.exec.as_ref().map(|e| e.p99),
+        )
     });
-    let tail = paired(r, "tjit", "interp", |t, i| ratio(t.exec.as_ref().map(|e| e.p99), i.exec.as_ref().map(|e| e.p99)));
     let target = "p99 with the JIT no more than 5% worse than interpreter-only";
     out.push(if tail.is_empty() {
-        Target { seed: FIREBALL, target, verdict: Verdict::NoData, evidence: "needs tjit and interp".into() }
+        Target {
+            seed: FIREBALL,
+            target,
+            verdict: Verdict::NoData,
+            evidence: "needs tjit and interp".into(),
+        }
     } else {
-        let worst = tail.iter().cloned().max_by(|a, b| a.1.total_cmp(&b.1)).expect("not empty");
+        let worst = tail
+            .iter()
+            .cloned()
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .expect("not empty");
         Target {
             seed: FIREBALL,
             target,
@@ -160,7 +212,11 @@ pub fn evaluate(r: &Results) -> Vec<Target> {
     });
 
     // Results identical: every engine's checksum matched on every program.
-    let ran: Vec<&Run> = r.runs.iter().filter(|x| x.status != Status::Unsupported).collect();
+    let ran: Vec<&Run> = r
+        .runs
+        .iter()
+        .filter(|x| x.status != Status::Unsupported)
+        .collect();
     let bad: Vec<String> = ran
         .iter()
         .filter(|x| x.status != Status::Ok)
@@ -169,11 +225,20 @@ pub fn evaluate(r: &Results) -> Vec<Target> {
     out.push(Target {
         seed: "all engines",
         target: "results identical (checksums verified on every program)",
-        verdict: if ran.is_empty() { Verdict::NoData } else { verdict(bad.is_empty()) },
+        verdict: if ran.is_empty() {
+            Verdict::NoData
+        } else {
+            verdict(bad.is_empty())
+        },
         evidence: if bad.is_empty() {
             format!("{} of {} runs verified", ran.len(), ran.len())
         } else {
-            format!("{} of {} runs failed: {}", bad.len(), ran.len(), bad.join(", "))
+            format!(
+                "{} of {} runs failed: {}",
+                bad.len(),
+                ran.len(),
+                bad.join(", ")
+            )
         },
     });
 
@@ -197,8 +262,16 @@ pub fn evaluate(r: &Results) -> Vec<Target> {
 
     // Peer comparisons (not seed targets, but what the lab is for).
     for (a, b, what) in [
-        ("interp", "wasmi", "in-house interpreter vs its peer (interp / wasmi)"),
-        ("winch", "wasmtime", "baseline vs optimizing compiler (winch / wasmtime)"),
+        (
+            "interp",
+            "wasmi",
+            "in-house interpreter vs its peer (interp / wasmi)",
+        ),
+        (
+            "winch",
+            "wasmtime",
+            "baseline vs optimizing compiler (winch / wasmtime)",
+        ),
     ] {
         let xs = paired(r, a, b, |x, y| ratio(exec_p50(x), exec_p50(y)));
         if let Some(g) = geomean(&xs.iter().map(|x| x.1).collect::<Vec<_>>()) {
@@ -206,7 +279,10 @@ pub fn evaluate(r: &Results) -> Vec<Target> {
                 seed: "peers",
                 target: what,
                 verdict: Verdict::Info,
-                evidence: format!("execution time ratio {g:.2} (geometric mean over {} programs)", xs.len()),
+                evidence: format!(
+                    "execution time ratio {g:.2} (geometric mean over {} programs)",
+                    xs.len()
+                ),
             });
         }
     }

@@ -8,7 +8,9 @@ use wasmlab_bench::results::Status;
 use wasmlab_bench::{BenchOptions, bench};
 
 fn corpus_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").join(corpus::CORPUS_DIR)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(corpus::CORPUS_DIR)
 }
 
 fn options(dir: &Path, engines: &[&str], programs: &[&str]) -> BenchOptions {
@@ -24,22 +26,47 @@ fn options(dir: &Path, engines: &[&str], programs: &[&str]) -> BenchOptions {
 
 #[test]
 fn quick_bench_verifies_and_times_every_engine() {
-    let r = bench(&options(&corpus_dir(), &["wasmtime", "wasmtime-aot", "wasmi"], &["fib", "dispatch"])).unwrap();
+    let r = bench(&options(
+        &corpus_dir(),
+        &["wasmtime", "wasmtime-aot", "wasmi"],
+        &["fib", "dispatch"],
+    ))
+    .unwrap();
     assert_eq!(r.runs.len(), 6);
     assert_eq!(r.engine_names(), ["wasmtime", "wasmtime-aot", "wasmi"]);
     for run in &r.runs {
-        assert_eq!(run.status, Status::Ok, "{} on {}: {:?}", run.engine, run.program, run.error);
-        let expected = r.programs.iter().find(|p| p.name == run.program).unwrap().expected;
+        assert_eq!(
+            run.status,
+            Status::Ok,
+            "{} on {}: {:?}",
+            run.engine,
+            run.program,
+            run.error
+        );
+        let expected = r
+            .programs
+            .iter()
+            .find(|p| p.name == run.program)
+            .unwrap()
+            .expected;
         assert_eq!(run.checksum, expected);
         let exec = run.exec.as_ref().unwrap();
-        assert!(exec.samples >= 5 && exec.min <= exec.p50 && exec.p50 <= exec.p99 && exec.p99 <= exec.max);
+        assert!(
+            exec.samples >= 5
+                && exec.min <= exec.p50
+                && exec.p50 <= exec.p99
+                && exec.p99 <= exec.max
+        );
         let startup = run.startup.as_ref().unwrap();
         assert_eq!(startup.total_ms.samples, 3);
         assert!(run.cold_compile_ms.is_some());
     }
     let wt = r.run("wasmtime", "fib").unwrap();
     assert_eq!(wt.ratios.exec_vs_wasmtime, Some(1.0));
-    assert!(wt.code_bytes.is_some_and(|b| b > 0), "wasmtime reports generated code");
+    assert!(
+        wt.code_bytes.is_some_and(|b| b > 0),
+        "wasmtime reports generated code"
+    );
     let wasmi = r.run("wasmi", "fib").unwrap();
     assert_eq!(wasmi.ratios.exec_vs_wasmi, Some(1.0));
     let expected = wasmi.exec.as_ref().unwrap().p50 / wt.exec.as_ref().unwrap().p50;
@@ -59,7 +86,10 @@ fn a_wrong_checksum_is_an_error_not_a_fast_run() {
     for run in &r.runs {
         assert_eq!(run.status, Status::ChecksumMismatch, "{}", run.engine);
         assert_eq!(run.checksum, Some(75025), "the wrong value is recorded");
-        assert!(run.exec.is_none() && run.startup.is_none(), "no timings for a wrong engine");
+        assert!(
+            run.exec.is_none() && run.startup.is_none(),
+            "no timings for a wrong engine"
+        );
         assert!(run.error.as_deref().unwrap().contains("expected 12345"));
     }
 }
@@ -69,17 +99,31 @@ fn unknown_names_are_clear_errors() {
     let err = bench(&options(&corpus_dir(), &["nosuch"], &["fib"])).unwrap_err();
     assert!(err.to_string().contains("nosuch"), "{err}");
     let err = bench(&options(&corpus_dir(), &["wasmtime"], &["nosuch"])).unwrap_err();
-    assert!(err.to_string().contains("unknown program `nosuch`"), "{err}");
+    assert!(
+        err.to_string().contains("unknown program `nosuch`"),
+        "{err}"
+    );
     let err = bench(&options(Path::new("no/such/dir"), &["wasmtime"], &[])).unwrap_err();
     assert!(err.to_string().contains("programs.json"), "{err}");
 }
 
 #[test]
 fn the_child_measures_peak_memory() {
-    let report = wasmlab_bench::measure::child("wasmi", "sieve", 300_000, Some(&corpus_dir()), None).unwrap();
+    let report =
+        wasmlab_bench::measure::child("wasmi", "sieve", 300_000, Some(&corpus_dir()), None)
+            .unwrap();
     assert!(report.base_rss_bytes > 0);
     // The sieve grows memory to 300 kB and touches all of it.
-    assert!(report.peak_rss_bytes >= report.base_rss_bytes + 300_000, "{report:?}");
-    let expected = Manifest::load(&corpus_dir()).unwrap().programs.into_iter().find(|p| p.name == "sieve").unwrap().quick_expected;
+    assert!(
+        report.peak_rss_bytes >= report.base_rss_bytes + 300_000,
+        "{report:?}"
+    );
+    let expected = Manifest::load(&corpus_dir())
+        .unwrap()
+        .programs
+        .into_iter()
+        .find(|p| p.name == "sieve")
+        .unwrap()
+        .quick_expected;
     assert_eq!(Some(report.checksum), expected);
 }

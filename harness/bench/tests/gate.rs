@@ -28,18 +28,43 @@ fn a_baseline_30_percent_faster_fails_with_a_table() {
     assert!(!outcome.passed());
     let table = outcome.table();
     // Every engine but the reference, on every program, on both ratios.
-    let exec: Vec<_> = outcome.failures().filter(|f| f.check == "exec / wasmtime").collect();
+    let exec: Vec<_> = outcome
+        .failures()
+        .filter(|f| f.check == "exec / wasmtime")
+        .collect();
     assert_eq!(exec.len(), 4 * 3, "{table}");
-    assert!(outcome.failures().any(|f| f.check == "startup / wasmtime" && f.engine == "wasmtime-aot"));
-    assert!(outcome.failures().all(|f| f.engine != "wasmtime"), "the reference is never compared with itself");
+    assert!(
+        outcome
+            .failures()
+            .any(|f| f.check == "startup / wasmtime" && f.engine == "wasmtime-aot")
+    );
+    assert!(
+        outcome.failures().all(|f| f.engine != "wasmtime"),
+        "the reference is never compared with itself"
+    );
     // The table names what regressed, by how much: 1/0.7 - 1 = +42.9%.
     assert!(table.contains("REGRESSED"), "{table}");
     assert!(table.contains("+42.9%"), "{table}");
-    assert!(table.lines().next().unwrap().starts_with("verdict"), "{table}");
-    assert!(table.trim_end().ends_with(&format!("time threshold {DEFAULT_THRESHOLD_PCT}%)")), "{table}");
+    assert!(
+        table.lines().next().unwrap().starts_with("verdict"),
+        "{table}"
+    );
+    assert!(
+        table
+            .trim_end()
+            .ends_with(&format!("time threshold {DEFAULT_THRESHOLD_PCT}%)")),
+        "{table}"
+    );
     let n = outcome.failures().count();
-    assert!(table.contains(&format!("gate: FAILED, {n} regressions")), "{table}");
-    assert_eq!(table.lines().filter(|l| l.starts_with("REGRESSED")).count(), n, "{table}");
+    assert!(
+        table.contains(&format!("gate: FAILED, {n} regressions")),
+        "{table}"
+    );
+    assert_eq!(
+        table.lines().filter(|l| l.starts_with("REGRESSED")).count(),
+        n,
+        "{table}"
+    );
 }
 
 #[test]
@@ -48,11 +73,20 @@ fn noise_below_the_threshold_passes_and_improvements_are_notes() {
     let outcome = gate(&faster(&current, 0.95), &current, DEFAULT_THRESHOLD_PCT);
     assert!(outcome.passed(), "{}", outcome.table());
     let outcome = gate(&faster(&current, 0.7), &current, 50.0);
-    assert!(outcome.passed(), "a 43% change passes a 50% threshold: {}", outcome.table());
+    assert!(
+        outcome.passed(),
+        "a 43% change passes a 50% threshold: {}",
+        outcome.table()
+    );
     // The current run being faster is never a failure, but is reported.
     let outcome = gate(&faster(&current, 1.5), &current, DEFAULT_THRESHOLD_PCT);
     assert!(outcome.passed(), "{}", outcome.table());
-    assert!(outcome.findings.iter().any(|f| f.verdict == Verdict::Note && f.change.contains("faster")));
+    assert!(
+        outcome
+            .findings
+            .iter()
+            .any(|f| f.verdict == Verdict::Note && f.change.contains("faster"))
+    );
 }
 
 #[test]
@@ -75,35 +109,62 @@ fn checksums_and_statuses_are_compared_exactly() {
     let mut current = baseline.clone();
     current.runs[0].checksum = Some(1);
     let outcome = gate(&baseline, &current, DEFAULT_THRESHOLD_PCT);
-    assert!(outcome.failures().any(|f| f.check == "checksum"), "{}", outcome.table());
+    assert!(
+        outcome.failures().any(|f| f.check == "checksum"),
+        "{}",
+        outcome.table()
+    );
 
     let mut current = baseline.clone();
-    let run = current.runs.iter_mut().find(|r| r.engine == "interp").unwrap();
+    let run = current
+        .runs
+        .iter_mut()
+        .find(|r| r.engine == "interp")
+        .unwrap();
     run.status = Status::ChecksumMismatch;
     run.error = Some("checksum 5, expected 1000".into());
     let outcome = gate(&baseline, &current, DEFAULT_THRESHOLD_PCT);
-    let f = outcome.failures().find(|f| f.check == "status").expect("status failure");
-    assert_eq!((f.engine.as_str(), f.current.as_str()), ("interp", "checksum mismatch"));
+    let f = outcome
+        .failures()
+        .find(|f| f.check == "status")
+        .expect("status failure");
+    assert_eq!(
+        (f.engine.as_str(), f.current.as_str()),
+        ("interp", "checksum mismatch")
+    );
 }
 
 #[test]
 fn a_run_missing_from_the_current_file_fails() {
     let baseline = results();
     let mut current = baseline.clone();
-    current.runs.retain(|r| !(r.engine == "winch" && r.program == "sort"));
+    current
+        .runs
+        .retain(|r| !(r.engine == "winch" && r.program == "sort"));
     let outcome = gate(&baseline, &current, DEFAULT_THRESHOLD_PCT);
     let f: Vec<_> = outcome.failures().collect();
     assert_eq!(f.len(), 1, "{}", outcome.table());
-    assert_eq!((f[0].check, f[0].engine.as_str(), f[0].program.as_str()), ("missing", "winch", "sort"));
+    assert_eq!(
+        (f[0].check, f[0].engine.as_str(), f[0].program.as_str()),
+        ("missing", "winch", "sort")
+    );
 }
 
 #[test]
 fn generated_code_growth_fails_on_the_same_cpu_only() {
     let baseline = results();
     let mut current = baseline.clone();
-    let run = current.runs.iter_mut().find(|r| r.code_bytes.is_some()).unwrap();
+    let run = current
+        .runs
+        .iter_mut()
+        .find(|r| r.code_bytes.is_some())
+        .unwrap();
     *run.code_bytes.as_mut().unwrap() += 1;
-    assert!(gate(&baseline, &current, DEFAULT_THRESHOLD_PCT).failures().any(|f| f.check == "code bytes"));
+    assert!(
+        gate(&baseline, &current, DEFAULT_THRESHOLD_PCT)
+            .failures()
+            .any(|f| f.check == "code bytes")
+    );
     current.machine.cpu = "Another CPU".into();
     let outcome = gate(&baseline, &current, DEFAULT_THRESHOLD_PCT);
     assert!(outcome.passed(), "{}", outcome.table());
@@ -113,18 +174,45 @@ fn generated_code_growth_fails_on_the_same_cpu_only() {
 #[test]
 fn spec_counts_and_divergences_are_gated() {
     let mut baseline = results();
-    let spec = |passed, failed| BTreeMap::from([("interp".to_string(), SpecCounts { passed, failed, skipped: 0 })]);
+    let spec = |passed, failed| {
+        BTreeMap::from([(
+            "interp".to_string(),
+            SpecCounts {
+                passed,
+                failed,
+                skipped: 0,
+            },
+        )])
+    };
     baseline.spec = Some(spec(1000, 0));
     let mut current = baseline.clone();
     assert!(gate(&baseline, &current, DEFAULT_THRESHOLD_PCT).passed());
     current.spec = Some(spec(999, 1));
     let outcome = gate(&baseline, &current, DEFAULT_THRESHOLD_PCT);
-    assert!(outcome.failures().any(|f| f.check == "spec" && f.engine == "interp"), "{}", outcome.table());
+    assert!(
+        outcome
+            .failures()
+            .any(|f| f.check == "spec" && f.engine == "interp"),
+        "{}",
+        outcome.table()
+    );
 
     let mut current = baseline.clone();
-    current.diff = Some(DiffSummary { engines: vec!["wasmtime".into(), "interp".into()], seconds: 60.0, modules: 500, calls: 9000, divergences: 1, inconclusive: 3, crashes: 0 });
+    current.diff = Some(DiffSummary {
+        engines: vec!["wasmtime".into(), "interp".into()],
+        seconds: 60.0,
+        modules: 500,
+        calls: 9000,
+        divergences: 1,
+        inconclusive: 3,
+        crashes: 0,
+    });
     let outcome = gate(&baseline, &current, DEFAULT_THRESHOLD_PCT);
-    assert!(outcome.failures().any(|f| f.check == "differential"), "{}", outcome.table());
+    assert!(
+        outcome.failures().any(|f| f.check == "differential"),
+        "{}",
+        outcome.table()
+    );
 }
 
 fn committed_baseline() -> PathBuf {
@@ -135,7 +223,10 @@ fn committed_baseline() -> PathBuf {
 fn the_committed_baseline_gates_against_itself_and_not_against_a_faster_copy() {
     let path = committed_baseline();
     let baseline = Results::load(&path).expect("reports/baseline.json is a results file");
-    assert!(baseline.runs.iter().all(|r| r.status == Status::Ok), "the baseline has failed runs");
+    assert!(
+        baseline.runs.iter().all(|r| r.status == Status::Ok),
+        "the baseline has failed runs"
+    );
     let outcome = gate(&baseline, &baseline, DEFAULT_THRESHOLD_PCT);
     assert!(outcome.passed(), "{}", outcome.table());
     let doctored = faster(&baseline, 0.7);
@@ -143,7 +234,10 @@ fn the_committed_baseline_gates_against_itself_and_not_against_a_faster_copy() {
     assert!(!outcome.passed());
     let engines = baseline.engine_names().len() - 1;
     assert_eq!(
-        outcome.failures().filter(|f| f.check == "exec / wasmtime").count(),
+        outcome
+            .failures()
+            .filter(|f| f.check == "exec / wasmtime")
+            .count(),
         engines * baseline.programs.len(),
         "{}",
         outcome.table()
@@ -157,10 +251,24 @@ fn wasmlab_gate_command_exits_non_zero_on_regression() {
     let (base_path, cur_path) = (dir.path().join("base.json"), dir.path().join("cur.json"));
     current.save(&cur_path).unwrap();
     faster(&current, 0.7).save(&base_path).unwrap();
-    let args = |baseline: &PathBuf| wasmlab_bench::GateArgs { baseline: baseline.clone(), current: cur_path.clone(), threshold: 10.0 };
-    assert_eq!(wasmlab_bench::run_gate(&args(&cur_path)).unwrap(), std::process::ExitCode::SUCCESS);
-    assert_eq!(wasmlab_bench::run_gate(&args(&base_path)).unwrap(), std::process::ExitCode::FAILURE);
-    let bad = wasmlab_bench::GateArgs { baseline: dir.path().join("missing.json"), current: cur_path.clone(), threshold: 10.0 };
+    let args = |baseline: &PathBuf| wasmlab_bench::GateArgs {
+        baseline: baseline.clone(),
+        current: cur_path.clone(),
+        threshold: 10.0,
+    };
+    assert_eq!(
+        wasmlab_bench::run_gate(&args(&cur_path)).unwrap(),
+        std::process::ExitCode::SUCCESS
+    );
+    assert_eq!(
+        wasmlab_bench::run_gate(&args(&base_path)).unwrap(),
+        std::process::ExitCode::FAILURE
+    );
+    let bad = wasmlab_bench::GateArgs {
+        baseline: dir.path().join("missing.json"),
+        current: cur_path.clone(),
+        threshold: 10.0,
+    };
     let err = wasmlab_bench::run_gate(&bad).unwrap_err();
     assert!(err.to_string().contains("missing.json"), "{err}");
 }

@@ -2,14 +2,24 @@
 
 #![allow(dead_code)]
 
-use wasmlab_bench::results::{Dist, EngineInfo, Machine, MemoryUse, ProgramInfo, Results, Run, Startup, Status};
+use wasmlab_bench::results::{
+    Dist, EngineInfo, Machine, MemoryUse, ProgramInfo, Results, Run, Startup, Status,
+};
 
 pub const ENGINES: [&str; 5] = ["wasmtime", "wasmtime-aot", "winch", "wasmi", "interp"];
 pub const PROGRAMS: [&str; 3] = ["fib", "sort", "large"];
 
 /// A distribution around `ms`: p99 twice the median.
 pub fn dist(ms: f64) -> Dist {
-    Dist { samples: 20, min: ms * 0.9, p50: ms, p90: ms * 1.2, p99: ms * 2.0, max: ms * 2.5, mean: ms * 1.1 }
+    Dist {
+        samples: 20,
+        min: ms * 0.9,
+        p50: ms,
+        p90: ms * 1.2,
+        p99: ms * 2.0,
+        max: ms * 2.5,
+        mean: ms * 1.1,
+    }
 }
 
 /// Per engine: execution time factor against wasmtime and startup in ms.
@@ -43,7 +53,10 @@ pub fn run(engine: &str, program: &str, p: usize) -> Run {
         }),
         exec: Some(dist(base * factor)),
         code_bytes: (factor < 2.0).then_some(4096 * (p as u64 + 1)),
-        memory: Some(MemoryUse { peak_rss_bytes: (10 + p as u64) << 20, base_rss_bytes: 5 << 20 }),
+        memory: Some(MemoryUse {
+            peak_rss_bytes: (10 + p as u64) << 20,
+            base_rss_bytes: 5 << 20,
+        }),
         ratios: Default::default(),
     }
 }
@@ -53,13 +66,30 @@ pub fn results_with(engines: &[&str]) -> Results {
         schema: wasmlab_bench::results::SCHEMA,
         created: "2026-01-02T03:04:05Z".into(),
         git_commit: Some("0123456789abcdef".into()),
-        machine: Machine { cpu: "Test CPU".into(), cores: 2, os: "linux".into(), arch: "x86_64".into() },
+        machine: Machine {
+            cpu: "Test CPU".into(),
+            cores: 2,
+            os: "linux".into(),
+            arch: "x86_64".into(),
+        },
         quick: true,
-        engines: engines.iter().map(|e| EngineInfo { name: e.to_string(), version: "1.0".into() }).collect(),
+        engines: engines
+            .iter()
+            .map(|e| EngineInfo {
+                name: e.to_string(),
+                version: "1.0".into(),
+            })
+            .collect(),
         programs: PROGRAMS
             .iter()
             .enumerate()
-            .map(|(i, p)| ProgramInfo { name: p.to_string(), kind: "test".into(), arg: 10 + i as i32, expected: Some(1000 + i as i64), wasm_bytes: 100 })
+            .map(|(i, p)| ProgramInfo {
+                name: p.to_string(),
+                kind: "test".into(),
+                arg: 10 + i as i32,
+                expected: Some(1000 + i as i64),
+                wasm_bytes: 100,
+            })
             .collect(),
         runs: Vec::new(),
         spec: None,
@@ -83,7 +113,14 @@ pub fn results() -> Results {
 pub fn faster(r: &Results, factor: f64) -> Results {
     let mut out = r.clone();
     let scale = |d: &mut Dist| {
-        for v in [&mut d.min, &mut d.p50, &mut d.p90, &mut d.p99, &mut d.max, &mut d.mean] {
+        for v in [
+            &mut d.min,
+            &mut d.p50,
+            &mut d.p90,
+            &mut d.p99,
+            &mut d.max,
+            &mut d.mean,
+        ] {
             *v *= factor;
         }
     };
