@@ -86,6 +86,7 @@ pub struct FindingSummary {
     pub dir: Option<String>,
     pub original_size: usize,
     pub shrunk_size: usize,
+    pub shrunk: bool,
 }
 
 /// What `--json FILE` writes.
@@ -392,12 +393,10 @@ fn isolated_finding(sh: &Shared, index: u64, kind: &str, status: &str, stderr: &
 
 /// Saves (and maybe shrinks) a finding, within the per-class quotas.
 fn handle_finding(sh: &Shared, index: u64, report: &CaseReport, d: &Divergence) {
-    let class = format!("{} vs {}: {}", d.engine, d.reference, d.kind);
-    let (seen, saved_before) = {
+    let (shrunk_before, saved_before) = {
         let s = sh.lock();
-        let seen = s.classes.get(&class).copied().unwrap_or(1);
-        let saved = s.findings.iter().filter(|f| f.engine == d.engine && f.kind == d.kind).count();
-        (seen, saved)
+        let same = |f: &&FindingSummary| f.engine == d.engine && f.reference == d.reference && f.kind == d.kind;
+        (s.findings.iter().filter(same).filter(|f| f.shrunk).count(), s.findings.iter().filter(same).count())
     };
     let mut fs = FindingSummary {
         engine: d.engine.clone(),
@@ -409,6 +408,7 @@ fn handle_finding(sh: &Shared, index: u64, report: &CaseReport, d: &Divergence) 
         dir: None,
         original_size: 0,
         shrunk_size: 0,
+        shrunk: false,
     };
     let Ok(case) = sh.generator.case(sh.cfg.seed, index) else { return };
     fs.origin = case.origin.clone();
@@ -442,10 +442,15 @@ fn handle_finding(sh: &Shared, index: u64, report: &CaseReport, d: &Divergence) 
         }
     };
     fs.dir = Some(dir.display().to_string());
-    let shrink = seen as usize <= sh.cfg.shrink_per_class && sh.cfg.shrink_attempts > 0 && d.kind != "hang";
+    // Cases made of one instruction are as small as they get already; a
+    // hang would cost the time limit per candidate.
+    let shrink = shrunk_before < sh.cfg.shrink_per_class
+        && sh.cfg.shrink_attempts > 0
+        && d.kind != "hang"
+        && case.origin == "smith";
     if shrink {
-        // Cases made of one instruction are as small as they get already.
-        let fixed_calls = case.origin.starts_with("op:").then(|| case.calls.clone());
+        fs.shrunk = true;
+        let fixed_calls = None;
         let plan_seed = rng::derive_seed(sh.cfg.seed, index, 1);
         if let Some((wasm, calls, rep)) = shrink_finding(sh, &case.wasm, fixed_calls, plan_seed, d, report) {
             info.shrunk_size = wasm.len();

@@ -165,18 +165,24 @@ pub fn list(root: &Path) -> Vec<PathBuf> {
 /// `attempts` tries and until `deadline`. Returns the smallest interesting
 /// module found (the input when nothing smaller is).
 pub fn shrink(wasm: &[u8], attempts: u32, deadline: Instant, mut interesting: impl FnMut(&[u8]) -> bool) -> Vec<u8> {
-    let run = wasm_shrink::WasmShrink::default()
-        .attempts(attempts)
-        .seed(0)
-        .run(wasm.to_vec(), |candidate: &[u8]| -> anyhow::Result<bool> {
-            // Past the deadline every candidate is "uninteresting", which
-            // ends the run quickly with the best found so far.
-            Ok(Instant::now() < deadline && interesting(candidate))
-        });
-    match run {
-        Ok(info) => info.output,
-        Err(_) => wasm.to_vec(),
+    let mut best = wasm.to_vec();
+    // wasm-shrink's random walk gets stuck in local minima: restart it from
+    // the best module with another seed while that still helps.
+    for seed in 0..4 {
+        let run = wasm_shrink::WasmShrink::default().attempts(attempts).seed(seed).run(
+            best.clone(),
+            |candidate: &[u8]| -> anyhow::Result<bool> {
+                // Past the deadline every candidate is "uninteresting", which
+                // ends the run quickly with the best found so far.
+                Ok(Instant::now() < deadline && interesting(candidate))
+            },
+        );
+        match run {
+            Ok(info) if info.output.len() < best.len() => best = info.output,
+            _ => break,
+        }
     }
+    best
 }
 
 /// Whether `report` shows a divergence of the same class as `d`.

@@ -5,11 +5,14 @@
 //! Selectable by name only when `WASMLAB_TEST_ENGINES=1` (see
 //! [`crate::engines`]); both wrap the `wasmi` engine of the registry.
 //!
-//! - `test-faulty-add`: an operator-level fault. Every `i32.add` whose
-//!   result has the low byte `0x5a` yields that result plus one. Implemented
-//!   by rewriting each function body before handing the module to wasmi (an
-//!   extra local and six instructions after every `i32.add`), so the fault
-//!   lives in the executed code exactly as a miscompiled operator would.
+//! - `test-faulty-i32`: an operator-level fault. Every `i32.add` or
+//!   `i32.xor` whose result has the low byte `0x5a` yields that result plus
+//!   one. Implemented by rewriting each function body before handing the
+//!   module to wasmi (an extra local and seven instructions after each such
+//!   operator), so the fault lives in the executed code exactly as a
+//!   miscompiled operator would. (`i32.xor` is there because wasm-smith
+//!   modules fold many values into exported globals with it, so short
+//!   campaigns reach the condition; `i32.add` alone is rarer.)
 //! - `test-abort`: calls `std::process::abort()` when asked to compile a
 //!   module that exports more than [`ABORT_OVER_EXPORTED_FUNCS`] functions.
 
@@ -20,19 +23,22 @@ use wasm_encoder::{CodeSection, Function, Instruction};
 use wasmlab_contract::{Engine, EngineConfig, Error, Features, Module, ModuleInterface, Result, Store};
 use wasmparser::{FunctionBody, Operator, Parser, Payload, TypeRef};
 
-pub const FAULTY_ADD: &str = "test-faulty-add";
+pub const FAULTY: &str = "test-faulty-i32";
 pub const ABORT: &str = "test-abort";
-pub const NAMES: &[&str] = &[FAULTY_ADD, ABORT];
+pub const NAMES: &[&str] = &[FAULTY, ABORT];
 
-pub const ABORT_OVER_EXPORTED_FUNCS: usize = 10;
+/// Low enough that a short campaign meets such modules (about one smith
+/// module in eight has more).
+pub const ABORT_OVER_EXPORTED_FUNCS: usize = 4;
 
-/// The low byte of an `i32.add` result that the faulty engine gets wrong.
+/// The low byte of an `i32.add`/`i32.xor` result that the faulty engine
+/// gets wrong.
 pub const FAULT_LOW_BYTE: i32 = 0x5a;
 
 pub fn create(name: &str, config: &EngineConfig) -> Result<Arc<dyn Engine>> {
     let base: Arc<dyn Engine> = Arc::from(wasmlab_registry::create("wasmi", config)?);
     match name {
-        FAULTY_ADD => Ok(Arc::new(FaultyAdd { base })),
+        FAULTY => Ok(Arc::new(FaultyAdd { base })),
         ABORT => Ok(Arc::new(Abort { base })),
         _ => Err(Error::Usage(format!("unknown test engine '{name}'"))),
     }
@@ -44,10 +50,10 @@ struct FaultyAdd {
 
 impl Engine for FaultyAdd {
     fn name(&self) -> &'static str {
-        FAULTY_ADD
+        FAULTY
     }
     fn version(&self) -> String {
-        format!("wasmi {} with a planted i32.add fault", self.base.version())
+        format!("wasmi {} with a planted i32.add/i32.xor fault", self.base.version())
     }
     fn features(&self) -> Features {
         self.base.features()
@@ -90,7 +96,7 @@ impl Engine for Abort {
     }
 }
 
-/// Rewrites every function body so that `i32.add` is followed by
+/// Rewrites every function body so that `i32.add` and `i32.xor` are followed by
 /// `local.tee $t; local.get $t; i32.const 0xff; i32.and; i32.const 0x5a;
 /// i32.eq; i32.add` with a fresh i32 local `$t` (result + 1 when the low
 /// byte is 0x5a).
@@ -155,9 +161,9 @@ impl Reencode for Planter {
         let mut reader = func.get_operators_reader()?;
         while !reader.eof() {
             let op = reader.read()?;
-            let is_add = matches!(op, Operator::I32Add);
+            let faulty = matches!(op, Operator::I32Add | Operator::I32Xor);
             f.instruction(&self.instruction(op)?);
-            if is_add {
+            if faulty {
                 for i in [
                     Instruction::LocalTee(scratch),
                     Instruction::LocalGet(scratch),
@@ -184,7 +190,9 @@ mod tests {
     fn planted_fault_is_valid_and_changes_only_the_unlucky_sums() {
         let wasm = wat::parse_str(
             r#"(module (func (export "add") (param i32 i32) (result i32) (local i64)
-                 local.get 0 local.get 1 i32.add))"#,
+                 local.get 0 local.get 1 i32.add)
+               (func (export "xor") (param i32 i32) (result i32)
+                 local.get 0 local.get 1 i32.xor))"#,
         )
         .unwrap();
         let faulty = plant_add_fault(&wasm).unwrap();
@@ -199,5 +207,8 @@ mod tests {
         assert_eq!(b.call("add", &[I32(2), I32(3)]).unwrap(), vec![I32(5)]);
         assert_eq!(g.call("add", &[I32(0x50), I32(0x0a)]).unwrap(), vec![I32(0x5a)]);
         assert_eq!(b.call("add", &[I32(0x50), I32(0x0a)]).unwrap(), vec![I32(0x5b)]);
+        assert_eq!(g.call("xor", &[I32(0x150), I32(0x0a)]).unwrap(), vec![I32(0x15a)]);
+        assert_eq!(b.call("xor", &[I32(0x150), I32(0x0a)]).unwrap(), vec![I32(0x15b)]);
+        assert_eq!(b.call("xor", &[I32(0x150), I32(0x0b)]).unwrap(), vec![I32(0x15b)]);
     }
 }
