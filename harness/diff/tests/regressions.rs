@@ -1,0 +1,40 @@
+//! Replays every regression case in `corpora/regressions/` (fixed findings
+//! and hand-made edge cases: a directory with `module.wasm` or `module.wat`
+//! and `calls.json`) on every engine of the registry, and requires full
+//! agreement with the reference.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use wasmlab_contract::{Engine, EngineConfig};
+use wasmlab_diff::finding::{self, Repro};
+use wasmlab_diff::oracle::{Oracle, Status, Verdict};
+
+#[test]
+fn every_regression_case_agrees_on_every_engine() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../corpora/regressions");
+    let cases = finding::list(&root);
+    assert!(!cases.is_empty(), "no regression cases under {}", root.display());
+    let cache = tempfile::tempdir().unwrap();
+    let config = EngineConfig { cache_dir: Some(cache.path().to_path_buf()), ..EngineConfig::default() };
+    let mut names = wasmlab_diff::engines::default_names();
+    wasmlab_diff::engines::order(&mut names);
+    let engines: Vec<Arc<dyn Engine>> = names.iter().map(|n| wasmlab_diff::engines::create(n, &config).unwrap()).collect();
+    let oracle = Oracle::new(engines);
+    let mut failures = Vec::new();
+    for dir in &cases {
+        let repro = Repro::load(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        let mut report = oracle.run(&repro.wasm, &repro.calls);
+        wasmlab_diff::known::excuse(&mut report, &repro.wasm);
+        assert_eq!(report.calls as usize, repro.calls.len(), "{}: every call was made", dir.display());
+        let compared = report.engines.iter().skip(1).filter(|e| e.status == Status::Agree).count();
+        match report.verdict() {
+            Verdict::Diverged | Verdict::Crashed => {
+                failures.push(format!("{}:\n{}", dir.display(), finding::report_text(&report)))
+            }
+            _ if compared == 0 => failures.push(format!("{}: no engine was compared", dir.display())),
+            _ => {}
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
