@@ -1,5 +1,6 @@
 //! Runs one benchmark program on one engine a number of times (for perf).
 //! `cargo run --release -p wasmlab-interp --example runbench -- PROGRAM ENGINE ARG REPS`
+//! (ENGINE: interp, wasmi, interp-compile, wasmi-compile)
 use wasmlab_contract::{Engine, EngineConfig, Val};
 
 fn main() {
@@ -15,7 +16,19 @@ fn main() {
     let reps: u32 = a[4].parse().unwrap();
     let t = std::time::Instant::now();
     let mut out = 0i64;
-    if a[2] == "interp" {
+    if a[2] == "interp-compile" {
+        let e = wasmlab_interp::InterpEngine::new(&EngineConfig::default());
+        for _ in 0..reps {
+            std::hint::black_box(e.compile(&wasm).unwrap());
+        }
+    } else if a[2] == "wasmi-compile" {
+        let mut config = wasmi::Config::default();
+        config.compilation_mode(wasmi::CompilationMode::Eager);
+        let engine = wasmi::Engine::new(&config);
+        for _ in 0..reps {
+            std::hint::black_box(wasmi::Module::new(&engine, &wasm).unwrap());
+        }
+    } else if a[2] == "interp" {
         let e = wasmlab_interp::InterpEngine::new(&EngineConfig::default());
         let m = e.compile(&wasm).unwrap();
         let mut i = e
