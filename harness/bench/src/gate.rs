@@ -5,8 +5,9 @@
 //! checksum, generated-code bytes (only between files from the same CPU,
 //! since code generation depends on the CPU features), spec-suite counts
 //! and differential-campaign findings when present. Time is compared only
-//! as ratios against wasmtime from the same run, never as absolute times,
-//! and only beyond a noise threshold (startup only where it is long enough
+//! as ratios against wasmtime from the same run (least CPU time over
+//! wasmtime's least: the figure a loaded machine disturbs least), never as
+//! absolute times, and only beyond a noise threshold (startup only where it is long enough
 //! to measure, see [`STARTUP_FLOOR_MS`]).
 
 use std::fmt::Write;
@@ -277,14 +278,26 @@ pub fn gate(baseline: &Results, current: &Results, threshold_pct: f64) -> GateOu
             continue;
         }
         compare_exact(&mut g, base, cur, same_cpu);
-        compare_ratio(
-            &mut g,
-            "exec / wasmtime",
-            base.ratios.exec_vs_wasmtime,
-            cur.ratios.exec_vs_wasmtime,
-            base,
-            threshold,
-        );
+        // CPU-time ratios (see `Ratios::exec_cpu_vs_wasmtime`) where both
+        // files have them, else the wall-time medians.
+        let (b_exec, c_exec) = match (
+            base.ratios.exec_cpu_vs_wasmtime,
+            cur.ratios.exec_cpu_vs_wasmtime,
+        ) {
+            (Some(b), Some(c)) => (Some(b), Some(c)),
+            _ => (base.ratios.exec_vs_wasmtime, cur.ratios.exec_vs_wasmtime),
+        };
+        compare_ratio(&mut g, "exec / wasmtime", b_exec, c_exec, base, threshold);
+        let (b_start, c_start) = match (
+            base.ratios.startup_cpu_vs_wasmtime,
+            cur.ratios.startup_cpu_vs_wasmtime,
+        ) {
+            (Some(b), Some(c)) => (Some(b), Some(c)),
+            _ => (
+                base.ratios.startup_vs_wasmtime,
+                cur.ratios.startup_vs_wasmtime,
+            ),
+        };
         if base
             .startup
             .as_ref()
@@ -293,8 +306,8 @@ pub fn gate(baseline: &Results, current: &Results, threshold_pct: f64) -> GateOu
             compare_ratio(
                 &mut g,
                 "startup / wasmtime",
-                base.ratios.startup_vs_wasmtime,
-                cur.ratios.startup_vs_wasmtime,
+                b_start,
+                c_start,
                 base,
                 threshold,
             );

@@ -48,10 +48,11 @@ pub struct BenchOptions {
 /// Sample counts and time budgets of a mode.
 struct Plan {
     startup_samples: usize,
-    min_exec: usize,
-    max_exec: usize,
-    /// Execution time per engine and program after which an engine that has
-    /// `min_exec` samples stops.
+    /// Execution rounds (one call per engine each) at least and at most.
+    min_rounds: usize,
+    max_rounds: usize,
+    /// Wall time per program after which no new round starts once
+    /// `min_rounds` are done.
     exec_budget: Duration,
 }
 
@@ -60,16 +61,16 @@ impl Plan {
         if quick {
             Plan {
                 startup_samples: 3,
-                min_exec: 5,
-                max_exec: 40,
-                exec_budget: Duration::from_millis(250),
+                min_rounds: 5,
+                max_rounds: 60,
+                exec_budget: Duration::from_millis(800),
             }
         } else {
             Plan {
                 startup_samples: 10,
-                min_exec: 10,
-                max_exec: 200,
-                exec_budget: Duration::from_secs(2),
+                min_rounds: 10,
+                max_rounds: 300,
+                exec_budget: Duration::from_secs(8),
             }
         }
     }
@@ -87,7 +88,9 @@ struct Slot {
     first_call: Vec<f64>,
     total: Vec<f64>,
     exec: Vec<f64>,
-    spent: Duration,
+    /// Process CPU time of the same startup samples and calls.
+    total_cpu: Vec<f64>,
+    exec_cpu: Vec<f64>,
     instance: Option<Box<dyn Instance>>,
 }
 
@@ -111,7 +114,8 @@ impl Slot {
         self.first_call.clear();
         self.total.clear();
         self.exec.clear();
-        self.spent = Duration::ZERO;
+        self.total_cpu.clear();
+        self.exec_cpu.clear();
         self.instance = None;
         if let Some(e) = &self.create_error {
             self.run.status = Status::Error;
@@ -130,6 +134,8 @@ fn blank_run(engine: &str, program: &str) -> Run {
         cold_compile_ms: None,
         startup: None,
         exec: None,
+        exec_cpu: None,
+        startup_cpu: None,
         code_bytes: None,
         memory: None,
         ratios: Default::default(),
@@ -217,7 +223,8 @@ pub fn bench(options: &BenchOptions) -> Result<Results, BenchError> {
                 first_call: Vec::new(),
                 total: Vec::new(),
                 exec: Vec::new(),
-                spent: Duration::ZERO,
+                total_cpu: Vec::new(),
+                exec_cpu: Vec::new(),
                 instance: None,
             }
         })
@@ -303,6 +310,8 @@ pub fn bench(options: &BenchOptions) -> Result<Results, BenchError> {
             if run.status == Status::Ok {
                 run.startup = summarize_startup(slot);
                 run.exec = Dist::of(&slot.exec);
+                run.exec_cpu = Dist::of(&slot.exec_cpu);
+                run.startup_cpu = Dist::of(&slot.total_cpu);
             }
             results.runs.push(run);
         }
@@ -346,6 +355,7 @@ fn measure_program(
                 continue;
             };
             let outcome = guarded(|| {
+                let cpu0 = results::process_cpu_time();
                 let t0 = Instant::now();
                 let module = engine.compile(wasm)?;
                 let t1 = Instant::now();
@@ -354,15 +364,17 @@ fn measure_program(
                 let t2 = Instant::now();
                 let out = instance.call(corpus::ENTRY, &[Val::I32(0)]);
                 let t3 = Instant::now();
-                Ok((t1 - t0, t2 - t1, t3 - t2, out))
+                let cpu = cpu_between(cpu0, results::process_cpu_time());
+                Ok((t1 - t0, t2 - t1, t3 - t2, cpu, out))
             });
             match outcome {
-                Ok((c, i, f, out)) => match checksum_of(out) {
+                Ok((c, i, f, cpu, out)) => match checksum_of(out) {
                     Ok(_) => {
                         slot.compile.push(ms(c));
                         slot.instantiate.push(ms(i));
                         slot.first_call.push(ms(f));
                         slot.total.push(ms(c + i + f));
+                        slot.total_cpu.extend(cpu.map(ms));
                     }
                     Err((status, msg)) => slot.fail(status, format!("first call {msg}")),
                 },
@@ -403,25 +415,31 @@ fn measure_program(
         }
     }
     bar.set_message(format!("{}: execution", program.name));
+    // Every engine takes part in every round (one call each, in rotating
+    // order) until the budget is spent: all engines get the same number of
+    // samples from the same stretch of time, so a burst of machine noise
+    // hits all of them alike instead of only the slow ones that would
+    // otherwise still be running.
+    let started = Instant::now();
     let mut round = 0;
-    while slots.iter().any(|s| s.instance.is_some()) {
+    while slots.iter().any(|s| s.instance.is_some())
+        && round < plan.max_rounds
+        && (round < plan.min_rounds || started.elapsed() < plan.exec_budget)
+    {
         for k in 0..n {
             let slot = &mut slots[(round + k) % n];
             let Some(instance) = slot.instance.as_mut() else {
                 continue;
             };
+            let cpu0 = results::process_cpu_time();
             let start = Instant::now();
             let out = guarded(|| instance.call(corpus::ENTRY, &[Val::I32(arg)]));
             let took = start.elapsed();
+            let cpu = cpu_between(cpu0, results::process_cpu_time());
             match verify(checksum_of(out), expected) {
                 Ok(_) => {
                     slot.exec.push(ms(took));
-                    slot.spent += took;
-                    let enough = slot.exec.len() >= plan.max_exec
-                        || (slot.exec.len() >= plan.min_exec && slot.spent >= plan.exec_budget);
-                    if enough {
-                        slot.instance = None;
-                    }
+                    slot.exec_cpu.extend(cpu.map(ms));
                 }
                 Err((status, msg, sum)) => {
                     slot.run.checksum = sum;
@@ -431,7 +449,14 @@ fn measure_program(
         }
         round += 1;
     }
+    for slot in slots.iter_mut() {
+        slot.instance = None;
+    }
     bar.inc(2 * n as u64);
+}
+
+fn cpu_between(start: Option<Duration>, end: Option<Duration>) -> Option<Duration> {
+    Some(end?.saturating_sub(start?))
 }
 
 /// Checks a checksum against the manifest; on failure gives the status,

@@ -447,6 +447,19 @@ fn html(all: &[Results]) -> String {
     );
     table(
         w,
+        "CPU time",
+        "Least process CPU time of run(arg) in ms (ratio to wasmtime's least): what the gate compares",
+        &|x| match &x.exec_cpu {
+            Some(c) => format!(
+                "{} ({})",
+                fmt_ms(c.min),
+                fmt_opt(x.ratios.exec_cpu_vs_wasmtime, |v| format!("{v:.2}x"))
+            ),
+            None => "-".into(),
+        },
+    );
+    table(
+        w,
         "Startup",
         "Median ms: compile / instantiate / first call = total; cold compile in brackets",
         &|x| match &x.startup {

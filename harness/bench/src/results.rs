@@ -114,6 +114,16 @@ pub struct Run {
     /// Latency of `run(arg)` on a warm instance.
     #[serde(default)]
     pub exec: Option<Dist>,
+    /// CPU time of the process for the same calls. Unlike wall time it
+    /// does not grow while the process waits for a core, so on a shared
+    /// machine it is the steadier figure (and it counts an engine's
+    /// background threads).
+    #[serde(default)]
+    pub exec_cpu: Option<Dist>,
+    /// CPU time of the process for the startup samples (all three phases;
+    /// counts parallel compiler threads too).
+    #[serde(default)]
+    pub startup_cpu: Option<Dist>,
     /// Bytes of machine code generated for the module, where the engine can tell.
     #[serde(default)]
     pub code_bytes: Option<u64>,
@@ -195,6 +205,13 @@ pub struct Ratios {
     pub startup_vs_wasmtime: Option<f64>,
     #[serde(default)]
     pub startup_vs_wasmi: Option<f64>,
+    /// Least CPU time over wasmtime's least ([`Run::exec_cpu`]): the figure
+    /// a shared, loaded machine disturbs least, so the gate compares these.
+    #[serde(default)]
+    pub exec_cpu_vs_wasmtime: Option<f64>,
+    /// The same for startup ([`Run::startup_cpu`]).
+    #[serde(default)]
+    pub startup_cpu_vs_wasmtime: Option<f64>,
 }
 
 /// Spec-suite outcome of one engine (filled in by the lab's main job).
@@ -280,6 +297,8 @@ impl Results {
     pub fn compute_ratios(&mut self) {
         let exec = |r: &Run| r.exec.as_ref().map(|d| d.p50);
         let startup = |r: &Run| r.startup.as_ref().map(|s| s.total_ms.p50);
+        let exec_cpu = |r: &Run| r.exec_cpu.as_ref().map(|d| d.min);
+        let startup_cpu = |r: &Run| r.startup_cpu.as_ref().map(|d| d.min);
         let mut ratios = Vec::with_capacity(self.runs.len());
         for run in &self.runs {
             let reference = |name: &str, f: &dyn Fn(&Run) -> Option<f64>| -> Option<f64> {
@@ -295,12 +314,27 @@ impl Results {
                 exec_vs_wasmi: reference(REFERENCES[1], &exec),
                 startup_vs_wasmtime: reference(REFERENCES[0], &startup),
                 startup_vs_wasmi: reference(REFERENCES[1], &startup),
+                exec_cpu_vs_wasmtime: reference(REFERENCES[0], &exec_cpu),
+                startup_cpu_vs_wasmtime: reference(REFERENCES[0], &startup_cpu),
             });
         }
         for (run, r) in self.runs.iter_mut().zip(ratios) {
             run.ratios = r;
         }
     }
+}
+
+/// CPU time consumed by this process so far (all threads), from
+/// `CLOCK_PROCESS_CPUTIME_ID`; `None` where the clock is unavailable.
+pub fn process_cpu_time() -> Option<std::time::Duration> {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec through the valid pointer
+    // we pass and reads nothing else.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    (rc == 0).then(|| std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))
 }
 
 /// The machine this process runs on.
@@ -390,6 +424,19 @@ mod tests {
         let one = Dist::of(&[3.0]).unwrap();
         assert_eq!((one.p50, one.p99), (3.0, 3.0));
         assert!(Dist::of(&[]).is_none());
+    }
+
+    #[test]
+    fn process_cpu_time_counts_work() {
+        let before = process_cpu_time().expect("the clock exists on Linux");
+        let mut x = 1u64;
+        let start = std::time::Instant::now();
+        while start.elapsed() < std::time::Duration::from_millis(30) {
+            x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+        }
+        let spent = process_cpu_time().unwrap() - before;
+        // Busy for 30 ms of wall time: some of it must show as CPU time.
+        assert!(spent > std::time::Duration::from_millis(1), "{spent:?}");
     }
 
     #[test]

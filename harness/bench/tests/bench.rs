@@ -57,8 +57,11 @@ fn quick_bench_verifies_and_times_every_engine() {
                 && exec.p50 <= exec.p99
                 && exec.p99 <= exec.max
         );
+        let cpu = run.exec_cpu.as_ref().expect("CPU time recorded");
+        assert_eq!(cpu.samples, exec.samples, "one CPU figure per call");
         let startup = run.startup.as_ref().unwrap();
         assert_eq!(startup.total_ms.samples, 3);
+        assert_eq!(run.startup_cpu.as_ref().unwrap().samples, 3);
         assert!(run.cold_compile_ms.is_some());
     }
     let wt = r.run("wasmtime", "fib").unwrap();
@@ -67,7 +70,9 @@ fn quick_bench_verifies_and_times_every_engine() {
         wt.code_bytes.is_some_and(|b| b > 0),
         "wasmtime reports generated code"
     );
+    assert_eq!(wt.ratios.exec_cpu_vs_wasmtime, Some(1.0));
     let wasmi = r.run("wasmi", "fib").unwrap();
+    assert!(wasmi.ratios.exec_cpu_vs_wasmtime.is_some_and(|v| v > 0.0));
     assert_eq!(wasmi.ratios.exec_vs_wasmi, Some(1.0));
     let expected = wasmi.exec.as_ref().unwrap().p50 / wt.exec.as_ref().unwrap().p50;
     assert!((wasmi.ratios.exec_vs_wasmtime.unwrap() - expected).abs() < 1e-9);

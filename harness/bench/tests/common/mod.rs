@@ -52,6 +52,8 @@ pub fn run(engine: &str, program: &str, p: usize) -> Run {
             total_ms: dist(startup),
         }),
         exec: Some(dist(base * factor)),
+        exec_cpu: Some(dist(base * factor * 0.98)),
+        startup_cpu: Some(dist(startup * 1.2)),
         code_bytes: (factor < 2.0).then_some(4096 * (p as u64 + 1)),
         memory: Some(MemoryUse {
             peak_rss_bytes: (10 + p as u64) << 20,
@@ -125,8 +127,15 @@ pub fn faster(r: &Results, factor: f64) -> Results {
         }
     };
     for run in out.runs.iter_mut().filter(|x| x.engine != "wasmtime") {
-        if let Some(e) = run.exec.as_mut() {
-            scale(e);
+        for d in [
+            run.exec.as_mut(),
+            run.exec_cpu.as_mut(),
+            run.startup_cpu.as_mut(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            scale(d);
         }
         if let Some(s) = run.startup.as_mut() {
             scale(&mut s.compile_ms);
