@@ -150,6 +150,7 @@ struct Shared {
     cache_dir: PathBuf,
     next: AtomicU64,
     stop: AtomicBool,
+    done: AtomicBool,
     start: Instant,
     summary: Mutex<Summary>,
     fatal: Mutex<Option<Error>>,
@@ -193,12 +194,33 @@ pub fn run(cfg: CampaignConfig) -> Result<Summary, Error> {
         cache_dir: cache.path().to_path_buf(),
         next: AtomicU64::new(0),
         stop: AtomicBool::new(false),
+        done: AtomicBool::new(false),
         start: Instant::now(),
         summary: Mutex::new(summary),
         fatal: Mutex::new(None),
         bar,
         cfg,
     });
+    // AOT engines keep an artifact per module in the cache directory; a
+    // campaign never meets a module twice, so the files are only a cost
+    // (gigabytes over a long run). Empty the directory now and then: an
+    // engine that finds no artifact compiles anew, one whose write races
+    // with the purge loses only the artifact.
+    let purger = {
+        let s = shared.clone();
+        std::thread::spawn(move || {
+            let mut last = Instant::now();
+            while !s.done.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(200));
+                if last.elapsed() > Duration::from_secs(5) {
+                    last = Instant::now();
+                    for entry in std::fs::read_dir(&s.cache_dir).into_iter().flatten().flatten() {
+                        let _ = std::fs::remove_file(entry.path());
+                    }
+                }
+            }
+        })
+    };
     let threads: Vec<_> = (0..shared.cfg.jobs.max(1))
         .map(|_| {
             let s = shared.clone();
@@ -208,6 +230,8 @@ pub fn run(cfg: CampaignConfig) -> Result<Summary, Error> {
     for t in threads {
         let _ = t.join();
     }
+    shared.done.store(true, Ordering::Relaxed);
+    let _ = purger.join();
     shared.bar.finish_and_clear();
     if let Some(e) = shared.fatal.lock().unwrap_or_else(|p| p.into_inner()).take() {
         return Err(e);
@@ -233,6 +257,16 @@ impl Shared {
             return None;
         }
         Some(i)
+    }
+
+    /// A line for the user, above the progress bar (or on stderr when the
+    /// bar is hidden).
+    fn say(&self, line: String) {
+        if self.cfg.progress {
+            self.bar.println(line);
+        } else {
+            eprintln!("{line}");
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Summary> {
@@ -339,7 +373,18 @@ fn first_per_engine(ds: &[Divergence]) -> Vec<&Divergence> {
 /// report that names it.
 fn isolated_finding(sh: &Shared, index: u64, kind: &str, status: &str, stderr: &str) -> CaseReport {
     let reference = sh.cfg.engines[0].clone();
-    let job = Job::Case { seed: sh.cfg.seed, index };
+    // The module itself, not the case number: a worker with fewer engines
+    // would generate a different module for the same case (its engines'
+    // common proposals differ).
+    let job = match sh.generator.case(sh.cfg.seed, index) {
+        Ok(case) => Job::Module {
+            wasm_hex: worker::hex(&case.wasm),
+            calls: Some(case.calls.iter().map(Call::to_text).collect()),
+            plan_seed: 0,
+            trace: false,
+        },
+        Err(_) => Job::Case { seed: sh.cfg.seed, index },
+    };
     let mut culprits = Vec::new();
     for e in &sh.cfg.engines {
         let Ok(mut w) = sh.spawn(std::slice::from_ref(e)) else { continue };
@@ -349,6 +394,22 @@ fn isolated_finding(sh: &Shared, index: u64, kind: &str, status: &str, stderr: &
             }
             Outcome::Reply(_) => {}
             Outcome::Died { .. } | Outcome::Hung { .. } => culprits.push(e.clone()),
+        }
+    }
+    if culprits.is_empty() && kind == "hang" {
+        // No engine hangs on it alone: run the whole set once more in a fresh
+        // worker. If that answers in time, the stall was the machine's (a
+        // loaded machine can starve a worker), not an engine's: inconclusive.
+        if let Ok(mut w) = sh.spawn(&sh.cfg.engines) {
+            if let Outcome::Reply(Reply { report: Some(mut r), .. }) = w.run(&job, sh.cfg.timeout) {
+                for e in &mut r.engines {
+                    if e.status == Status::Agree {
+                        e.status = Status::Inconclusive;
+                        e.note = format!("{status} once, not reproducible");
+                    }
+                }
+                return r;
+            }
         }
     }
     let status_of = if kind == "hang" { Status::Hung } else { Status::Crashed };
@@ -437,7 +498,7 @@ fn handle_finding(sh: &Shared, index: u64, report: &CaseReport, d: &Divergence) 
         Ok(Some(dir)) => dir,
         Ok(None) => return,
         Err(e) => {
-            sh.bar.println(format!("cannot save finding: {e}"));
+            sh.say(format!("cannot save finding: {e}"));
             return;
         }
     };
@@ -456,11 +517,11 @@ fn handle_finding(sh: &Shared, index: u64, report: &CaseReport, d: &Divergence) 
             info.shrunk_size = wasm.len();
             fs.shrunk_size = wasm.len();
             if let Err(e) = finding::update(&dir, &wasm, &calls, &info, &rep) {
-                sh.bar.println(format!("cannot save shrunk finding: {e}"));
+                sh.say(format!("cannot save shrunk finding: {e}"));
             }
         }
     }
-    sh.bar.println(format!("finding: {} -> {}", fs.summary.lines().next().unwrap_or(""), dir.display()));
+    sh.say(format!("finding: {} -> {}", fs.summary.lines().next().unwrap_or(""), dir.display()));
     sh.lock().findings.push(fs);
 }
 

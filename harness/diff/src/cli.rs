@@ -169,7 +169,7 @@ pub fn run_repro(args: &ReproArgs) -> Result<ExitCode, Error> {
     let mut oracle = Oracle::new(engines);
     oracle.trace = true;
     let mut report = oracle.run(&replay.wasm, &replay.calls);
-    crate::known::excuse(&mut report, &replay.wasm);
+    crate::known::excuse(&mut report, &replay.wasm, &replay.calls, &oracle);
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "module: {} bytes, {} calls, engines: {}", replay.wasm.len(), replay.calls.len(), replay.engines.join(","));
     let _ = write!(out, "{}", finding::report_text(&report));

@@ -83,8 +83,9 @@ pub fn differential(data: &[u8]) {
     if engines.len() < 2 {
         return;
     }
-    let mut report = Oracle::new(engines).run(&case.wasm, &case.calls);
-    crate::known::excuse(&mut report, &case.wasm);
+    let oracle = Oracle::new(engines);
+    let mut report = oracle.run(&case.wasm, &case.calls);
+    crate::known::excuse(&mut report, &case.wasm, &case.calls, &oracle);
     if matches!(report.verdict(), Verdict::Diverged | Verdict::Crashed) {
         panic!(
             "differential finding (replay with `wasmlab repro <this input>`):\n{}",

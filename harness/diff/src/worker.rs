@@ -114,7 +114,7 @@ pub fn run_job(oracle: &Oracle, generator: &Generator, job: &Job) -> Reply {
     let mut oracle = oracle.clone();
     oracle.trace = trace;
     let mut report = oracle.run(&wasm, &calls);
-    known::excuse(&mut report, &wasm);
+    known::excuse(&mut report, &wasm, &calls, &oracle);
     let restart = report.engines.iter().any(|e| e.status == Status::Crashed);
     Reply { report: Some(report), error: None, origin, wasm_len: wasm.len(), restart }
 }
