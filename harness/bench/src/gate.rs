@@ -357,20 +357,22 @@ pub fn gate(baseline: &Results, current: &Results, threshold_pct: f64) -> GateOu
     }
     if let Some(c) = &current.diff {
         g.outcome.compared += 1;
-        let (bd, bc) = baseline
-            .diff
-            .as_ref()
-            .map(|b| (b.divergences, b.crashes))
-            .unwrap_or((0, 0));
-        if c.divergences > bd || c.crashes > bc {
+        let b = baseline.diff.clone().unwrap_or_default();
+        let findings = |d: &crate::results::DiffSummary| {
+            format!(
+                "{} divergences, {} crashes, {} hangs",
+                d.divergences, d.crashes, d.hangs
+            )
+        };
+        if c.divergences > b.divergences || c.crashes > b.crashes || c.hangs > b.hangs {
             g.push(
                 Verdict::Fail,
                 "differential",
                 &c.engines.join(","),
                 "",
                 [
-                    format!("{bd} divergences, {bc} crashes"),
-                    format!("{} divergences, {} crashes", c.divergences, c.crashes),
+                    findings(&b),
+                    findings(c),
                     format!("{} modules in {:.0} s", c.modules, c.seconds),
                 ],
             );

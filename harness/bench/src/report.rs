@@ -328,18 +328,22 @@ fn html(all: &[Results]) -> String {
         writeln!(w, "</table>").unwrap();
     }
     if let Some(d) = &r.diff {
+        let bad = |n: u64| if n > 0 { " class=\"bad\"" } else { "" };
         writeln!(
             w,
-            "<h2>Differential campaign</h2><table><tr><th class=\"l\">engines</th><th>seconds</th><th>modules</th><th>calls</th><th>divergences</th><th>crashes</th><th>inconclusive</th></tr>\
-             <tr><td class=\"l\">{}</td><td>{:.0}</td><td>{}</td><td>{}</td><td{}>{}</td><td{}>{}</td><td>{}</td></tr></table>",
+            "<h2>Differential campaign</h2><table><tr><th class=\"l\">engines</th><th>seconds</th><th>modules</th><th>calls</th>\
+             <th>divergences</th><th>crashes</th><th>hangs</th><th>inconclusive</th></tr>\
+             <tr><td class=\"l\">{}</td><td>{:.0}</td><td>{}</td><td>{}</td><td{}>{}</td><td{}>{}</td><td{}>{}</td><td>{}</td></tr></table>",
             esc(&d.engines.join(", ")),
             d.seconds,
             d.modules,
             d.calls,
-            if d.divergences > 0 { " class=\"bad\"" } else { "" },
+            bad(d.divergences),
             d.divergences,
-            if d.crashes > 0 { " class=\"bad\"" } else { "" },
+            bad(d.crashes),
             d.crashes,
+            bad(d.hangs),
+            d.hangs,
             d.inconclusive
         )
         .unwrap();

@@ -226,6 +226,8 @@ pub struct SpecCounts {
 }
 
 /// Summary of a differential campaign (filled in by the lab's main job).
+/// The field names are those of `wasmlab diff --json`, so its summary
+/// deserializes into this directly (other fields are ignored).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct DiffSummary {
     #[serde(default)]
@@ -242,9 +244,12 @@ pub struct DiffSummary {
     /// Cases that could not be compared (stack exhaustion, resource limits).
     #[serde(default)]
     pub inconclusive: u64,
-    /// Engine crashes or hangs.
+    /// Cases in which an engine crashed.
     #[serde(default)]
     pub crashes: u64,
+    /// Cases in which an engine exceeded the time limit.
+    #[serde(default)]
+    pub hangs: u64,
 }
 
 /// The reference engines ratios are taken against.

@@ -250,15 +250,16 @@ pub fn evaluate(r: &Results) -> Vec<Target> {
         out.push(Target {
             seed: "CI gate",
             target: "no divergence in the differential campaign",
-            verdict: verdict(diff.divergences == 0 && diff.crashes == 0),
+            verdict: verdict(diff.divergences == 0 && diff.crashes == 0 && diff.hangs == 0),
             evidence: format!(
-                "{} modules, {} calls in {:.0} s on {}: {} divergences, {} crashes, {} inconclusive",
+                "{} modules, {} calls in {:.0} s on {}: {} divergences, {} crashes, {} hangs, {} inconclusive",
                 diff.modules,
                 diff.calls,
                 diff.seconds,
                 diff.engines.join(", "),
                 diff.divergences,
                 diff.crashes,
+                diff.hangs,
                 diff.inconclusive
             ),
         });

@@ -205,7 +205,7 @@ fn spec_counts_and_divergences_are_gated() {
         calls: 9000,
         divergences: 1,
         inconclusive: 3,
-        crashes: 0,
+        ..DiffSummary::default()
     });
     let outcome = gate(&baseline, &current, DEFAULT_THRESHOLD_PCT);
     assert!(
@@ -213,6 +213,25 @@ fn spec_counts_and_divergences_are_gated() {
         "{}",
         outcome.table()
     );
+}
+
+#[test]
+fn a_diff_summary_reads_from_wasmlab_diff_json_and_hangs_fail() {
+    // The shape `wasmlab diff --json` writes, with fields this crate ignores.
+    let json = r#"{"engines":["wasmtime","interp"],"seed":7,"modules":120,"calls":3400,
+        "seconds":60.2,"modules_per_second":2.0,"divergences":0,"inconclusive":2,"crashes":0,
+        "hangs":1,"skipped":0,"known":3,"errors":0,"trapped":40,"pairs":[],"classes":{},"findings":[]}"#;
+    let diff: DiffSummary = serde_json::from_str(json).unwrap();
+    assert_eq!((diff.modules, diff.hangs, diff.inconclusive), (120, 1, 2));
+    let baseline = results();
+    let mut current = baseline.clone();
+    current.diff = Some(diff);
+    let outcome = gate(&baseline, &current, DEFAULT_THRESHOLD_PCT);
+    let f = outcome
+        .failures()
+        .find(|f| f.check == "differential")
+        .expect("a hang fails");
+    assert!(f.current.contains("1 hangs"), "{}", outcome.table());
 }
 
 fn committed_baseline() -> PathBuf {

@@ -141,6 +141,34 @@ fn the_report_writes_every_chart_and_an_offline_dashboard() {
 }
 
 #[test]
+fn spec_and_differential_sections_show_when_present() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = results();
+    r.spec = Some(std::collections::BTreeMap::from([(
+        "interp".to_string(),
+        wasmlab_bench::results::SpecCounts {
+            passed: 27000,
+            failed: 3,
+            skipped: 0,
+        },
+    )]));
+    r.diff = Some(wasmlab_bench::results::DiffSummary {
+        engines: vec!["wasmtime".into(), "interp".into()],
+        modules: 321,
+        divergences: 0,
+        ..Default::default()
+    });
+    let html =
+        std::fs::read_to_string(wasmlab_bench::report(&[r.clone()], dir.path()).unwrap()).unwrap();
+    assert!(html.contains("Spec suite") && html.contains("27000"));
+    assert!(html.contains("Differential campaign") && html.contains("321"));
+    assert_eq!(
+        verdict_of(&r, "no divergence in the differential campaign"),
+        Verdict::Met
+    );
+}
+
+#[test]
 fn one_results_file_makes_no_trend_chart() {
     let dir = tempfile::tempdir().unwrap();
     let index = wasmlab_bench::report(&[results()], dir.path()).unwrap();
