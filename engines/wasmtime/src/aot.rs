@@ -327,8 +327,13 @@ impl AotEngine {
     /// Loads an artifact (`wasmlab run X.cwasm`): deserialized when it is
     /// intact and compatible, otherwise recompiled from its embedded wasm.
     pub fn load_artifact(&self, bytes: &[u8]) -> Result<(WtModule, LoadOutcome)> {
-        let artifact = Artifact::decode(bytes)?;
-        let why = self.key_problems(&artifact);
+        self.load_decoded(&Artifact::decode(bytes)?)
+    }
+
+    /// Deserializes a decoded artifact when it is intact and compatible;
+    /// otherwise recompiles its embedded wasm (validating it first).
+    fn load_decoded(&self, artifact: &Artifact) -> Result<(WtModule, LoadOutcome)> {
+        let mut why = self.key_problems(artifact);
         if why.is_empty() {
             let code = artifact.code.as_deref().expect("checked by key_problems");
             match self.deserialize(code) {
@@ -336,7 +341,7 @@ impl AotEngine {
                     self.loaded.fetch_add(1, Ordering::Relaxed);
                     return Ok((m, LoadOutcome::Loaded));
                 }
-                Err(e) => return self.fall_back(&artifact.wasm, e.to_string()),
+                Err(e) => why.push(e.to_string()),
             }
         }
         self.fall_back(&artifact.wasm, why.join("; "))
@@ -381,26 +386,26 @@ impl AotEngine {
     }
 
     fn compile_cached(&self, wasm: &[u8]) -> Result<(WtModule, LoadOutcome)> {
-        // Validate before touching the cache: bad input never gets an artifact.
-        self.features.check(wasm)?;
         let path = self.cache_path(wasm);
         if let Ok(bytes) = std::fs::read(&path) {
-            match self.load_artifact(&bytes) {
-                Ok((m, outcome)) => {
-                    if outcome != LoadOutcome::Loaded {
-                        // Replace the unusable artifact so the next load is clean.
-                        let _ = self.store_artifact(&path, wasm, &m);
-                    }
-                    return Ok((m, outcome));
-                }
-                // Header or wasm damaged: the file is useless; compile anew.
-                Err(e) => {
-                    let (m, _) = self.fall_back(wasm, e.to_string())?;
-                    let _ = self.store_artifact(&path, wasm, &m);
-                    return Ok((m, LoadOutcome::Fallback(e.to_string())));
-                }
+            let outcome = match Artifact::decode(&bytes) {
+                // An intact artifact of exactly this module: it was
+                // validated when the artifact was made, under the same
+                // proposals (they are part of the key), so a cache hit
+                // skips validation; that is what AOT startup buys.
+                Ok(art) if art.wasm == wasm => self.load_decoded(&art)?,
+                Ok(_) => self.fall_back(wasm, "the cache file holds another module".into())?,
+                // Header or wasm damaged: the file is useless.
+                Err(e) => self.fall_back(wasm, e.to_string())?,
+            };
+            if outcome.1 != LoadOutcome::Loaded {
+                // Replace the unusable artifact so the next load is clean.
+                let _ = self.store_artifact(&path, wasm, &outcome.0);
             }
+            return Ok(outcome);
         }
+        // Validated (by compile_module) before anything is written: bad
+        // input never gets an artifact.
         let module = compile_module(&self.engine, self.features, wasm)?;
         self.compiled.fetch_add(1, Ordering::Relaxed);
         let code = module.module.serialize().map_err(|e| Error::Internal(format!("serialize: {e:#}")))?;
@@ -558,6 +563,28 @@ mod tests {
         let e = engine(dir.path());
         assert!(e.load_artifact(&module()).unwrap_err().to_string().contains("not a .cwasm"));
         assert!(e.load_artifact(b"garbage!garbage!").unwrap_err().to_string().contains("bad magic"));
+    }
+
+    #[test]
+    fn cache_file_of_another_module_is_not_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = engine(dir.path());
+        let other = wat::parse_str(r#"(module (func (export "answer") (result i32) i32.const 7))"#).unwrap();
+        std::fs::create_dir_all(dir.path()).unwrap();
+        std::fs::write(e.cache_path(&module()), e.precompile(&other).unwrap()).unwrap();
+        let (m, outcome) = e.compile_cached(&module()).unwrap();
+        assert!(matches!(outcome, LoadOutcome::Fallback(ref why) if why.contains("another module")), "{outcome:?}");
+        assert_eq!(answer(&e, m), vec![Val::I32(42)]);
+        assert_eq!(e.compile_cached(&module()).unwrap().1, LoadOutcome::Loaded);
+    }
+
+    #[test]
+    fn invalid_module_gets_no_artifact() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = engine(dir.path());
+        let bad = b"\0asm\x01\0\0\0\x01\x05\x01\x60\x00";
+        assert!(matches!(e.compile_cached(bad), Err(Error::Invalid(_))));
+        assert!(!e.cache_path(bad).exists());
     }
 
     #[test]
