@@ -21,10 +21,16 @@ use wasmparser::{BlockType, FunctionBody, Operator, Parser, Payload, TypeRef, Va
 use crate::cases::Call;
 use crate::oracle::{CaseReport, Oracle, Status};
 
+#[derive(Clone, Copy)]
 pub struct Rule {
     /// The id used in `corpora/known-divergences.md`.
     pub id: &'static str,
     pub engine: &'static str,
+    /// The divergence kinds it may excuse.
+    pub kinds: &'static [&'static str],
+    /// Text the engine's outcome must contain (e.g. a panic message); empty
+    /// for any.
+    pub message: &'static str,
     /// Whether the module has the construct the engine mishandles.
     pub precondition: fn(&[u8]) -> bool,
     /// The module rewritten so the engine's fault cannot trigger (same
@@ -33,15 +39,35 @@ pub struct Rule {
 }
 
 /// The rules in force (see `corpora/known-divergences.md`).
-pub static RULES: &[Rule] = &[Rule {
-    id: "KD-1",
-    engine: "wasmi",
-    precondition: has_if_with_params,
-    workaround: lower_if_params,
-}];
+pub static RULES: &[Rule] = &[
+    Rule {
+        id: "KD-1",
+        engine: "wasmi",
+        kinds: WRONG_VALUES,
+        message: "",
+        precondition: has_block_with_params,
+        workaround: lower_block_params,
+    },
+    Rule {
+        id: "KD-2",
+        engine: "wasmi",
+        kinds: WRONG_VALUES,
+        message: "",
+        precondition: has_select_of_comparison,
+        workaround: spill_select_conditions,
+    },
+    Rule {
+        id: "KD-3",
+        engine: "wasmi",
+        kinds: &["crash"],
+        message: "panic: internal error: entered unreachable code",
+        precondition: has_store,
+        workaround: spill_store_values,
+    },
+];
 
-/// Divergence kinds a rule may excuse (never crashes, hangs or validation).
-const EXCUSABLE: &[&str] = &["result", "trap", "error", "global", "memory", "instantiate"];
+/// The kinds of a wrong computation (not validation, crashes or hangs).
+const WRONG_VALUES: &[&str] = &["result", "trap", "error", "global", "memory", "instantiate"];
 
 /// Excuses the divergences of `report` that a rule in [`RULES`] covers;
 /// `oracle` is the one that produced the report (its engines rerun the
@@ -77,7 +103,8 @@ pub fn excuse_with(
     report.divergences.retain(|d| {
         let rule = rules.iter().find(|r| {
             r.engine == d.engine
-                && EXCUSABLE.contains(&d.kind.as_str())
+                && r.kinds.contains(&d.kind.as_str())
+                && d.actual.contains(r.message)
                 && (r.precondition)(wasm)
                 && (r.workaround)(wasm)
                     .and_then(|w| rerun(&d.engine, &w))
@@ -92,15 +119,17 @@ pub fn excuse_with(
         }
     });
     for (engine, id) in excused {
-        if let Some(e) = report.engines.iter_mut().find(|e| e.engine == engine && e.status == Status::Diverged) {
+        let wrong = |s: Status| matches!(s, Status::Diverged | Status::Crashed);
+        if let Some(e) = report.engines.iter_mut().find(|e| e.engine == engine && wrong(e.status)) {
             e.status = Status::Known;
             e.note = format!("known divergence {id} (see corpora/known-divergences.md)");
         }
     }
 }
 
-/// KD-1 precondition: some `if` has a block type with parameters.
-pub fn has_if_with_params(wasm: &[u8]) -> bool {
+/// KD-1 precondition: some `if` or `block` has a block type with
+/// parameters.
+pub fn has_block_with_params(wasm: &[u8]) -> bool {
     let mut params = Vec::new();
     for payload in Parser::new(0).parse_all(wasm) {
         let Ok(payload) = payload else { return false };
@@ -115,7 +144,7 @@ pub fn has_if_with_params(wasm: &[u8]) -> bool {
                 let Ok(mut ops) = body.get_operators_reader() else { return false };
                 while !ops.eof() {
                     match ops.read() {
-                        Ok(Operator::If { blockty: BlockType::FuncType(i) }) => {
+                        Ok(Operator::If { blockty: BlockType::FuncType(i) } | Operator::Block { blockty: BlockType::FuncType(i) }) => {
                             if params.get(i as usize).is_some_and(|&n| n > 0) {
                                 return true;
                             }
@@ -131,11 +160,190 @@ pub fn has_if_with_params(wasm: &[u8]) -> bool {
     false
 }
 
-/// KD-1 workaround: every `if` with block parameters becomes an `if`
-/// without: the condition and the parameters go to fresh locals before it,
-/// and each arm (an implicit else made explicit) starts by reading them
-/// back. Same semantics, but no `if` has parameters any more.
-pub fn lower_if_params(wasm: &[u8]) -> Option<Vec<u8>> {
+/// Whether an operator is a comparison (its i32 result a condition).
+fn is_comparison(op: &Operator) -> bool {
+    use Operator::*;
+    matches!(
+        op,
+        I32Eqz | I32Eq | I32Ne | I32LtS | I32LtU | I32GtS | I32GtU | I32LeS | I32LeU | I32GeS | I32GeU
+            | I64Eqz | I64Eq | I64Ne | I64LtS | I64LtU | I64GtS | I64GtU | I64LeS | I64LeU | I64GeS | I64GeU
+            | F32Eq | F32Ne | F32Lt | F32Gt | F32Le | F32Ge
+            | F64Eq | F64Ne | F64Lt | F64Gt | F64Le | F64Ge
+    )
+}
+
+/// KD-2 precondition: some `select` takes its condition straight from a
+/// comparison (the pair wasmi fuses into one instruction).
+pub fn has_select_of_comparison(wasm: &[u8]) -> bool {
+    for payload in Parser::new(0).parse_all(wasm) {
+        let Ok(payload) = payload else { return false };
+        if let Payload::CodeSectionEntry(body) = payload {
+            let Ok(mut ops) = body.get_operators_reader() else { return false };
+            let mut previous_is_comparison = false;
+            while !ops.eof() {
+                let Ok(op) = ops.read() else { return false };
+                if matches!(op, Operator::Select | Operator::TypedSelect { .. }) && previous_is_comparison {
+                    return true;
+                }
+                previous_is_comparison = is_comparison(&op);
+            }
+        }
+    }
+    false
+}
+
+/// KD-2 workaround: every `select` condition goes through a fresh local
+/// (`local.set C; local.get C; select`): same value, but no comparison
+/// directly feeds a `select` any more.
+pub fn spill_select_conditions(wasm: &[u8]) -> Option<Vec<u8>> {
+    rewrite_bodies(wasm, &mut |op, fresh, out| {
+        if matches!(op, Operator::Select | Operator::TypedSelect { .. }) {
+            let c = fresh(ValType::I32);
+            out.push(Instruction::LocalSet(c));
+            out.push(Instruction::LocalGet(c));
+        }
+        false
+    })
+}
+
+/// The type of the value a store operator stores.
+fn stored_type(op: &Operator) -> Option<ValType> {
+    use Operator::*;
+    Some(match op {
+        I32Store { .. } | I32Store8 { .. } | I32Store16 { .. } => ValType::I32,
+        I64Store { .. } | I64Store8 { .. } | I64Store16 { .. } | I64Store32 { .. } => ValType::I64,
+        F32Store { .. } => ValType::F32,
+        F64Store { .. } => ValType::F64,
+        V128Store { .. } => ValType::V128,
+        _ => return None,
+    })
+}
+
+/// KD-3 precondition: the module stores to memory.
+pub fn has_store(wasm: &[u8]) -> bool {
+    for payload in Parser::new(0).parse_all(wasm) {
+        let Ok(payload) = payload else { return false };
+        if let Payload::CodeSectionEntry(body) = payload {
+            let Ok(mut ops) = body.get_operators_reader() else { return false };
+            while !ops.eof() {
+                match ops.read() {
+                    Ok(op) if stored_type(&op).is_some() => return true,
+                    Ok(_) => {}
+                    Err(_) => return false,
+                }
+            }
+        }
+    }
+    false
+}
+
+/// KD-3 workaround: every stored value goes through a fresh local
+/// (`local.set V; local.get V; store`), so that a store's value and address
+/// are never both computed into wasmi's accumulator register.
+pub fn spill_store_values(wasm: &[u8]) -> Option<Vec<u8>> {
+    rewrite_bodies(wasm, &mut |op, fresh, out| {
+        if let Some(ty) = stored_type(op) {
+            let v = fresh(ty);
+            out.push(Instruction::LocalSet(v));
+            out.push(Instruction::LocalGet(v));
+        }
+        false
+    })
+}
+
+/// Parameter types of the module's defined functions, in order.
+fn defined_params(wasm: &[u8]) -> Option<Vec<Vec<ValType>>> {
+    let mut types: Vec<Vec<ValType>> = Vec::new();
+    let mut defined = Vec::new();
+    for payload in Parser::new(0).parse_all(wasm) {
+        match payload.ok()? {
+            Payload::TypeSection(r) => {
+                for ty in r.into_iter_err_on_gc_types() {
+                    types.push(ty.ok()?.params().to_vec());
+                }
+            }
+            Payload::FunctionSection(r) => {
+                for f in r {
+                    defined.push(types.get(f.ok()? as usize)?.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(defined)
+}
+
+/// A hook for [`rewrite_bodies`]: sees each operator with a way to get a
+/// fresh local of a type and the output; emits what goes *before* the
+/// operator and returns whether it replaced the operator entirely.
+type Hook<'a> = dyn FnMut(&Operator, &mut dyn FnMut(ValType) -> u32, &mut Vec<Instruction<'static>>) -> bool + 'a;
+
+/// Re-encodes `wasm` with every function body passed through `hook`.
+fn rewrite_bodies(wasm: &[u8], hook: &mut Hook<'_>) -> Option<Vec<u8>> {
+    let params = defined_params(wasm)?;
+    let mut r = BodyRewriter { params, next: 0, hook };
+    let mut module = wasm_encoder::Module::new();
+    r.parse_core_module(&mut module, Parser::new(0), wasm).ok()?;
+    Some(module.finish())
+}
+
+struct BodyRewriter<'h, 'a> {
+    params: Vec<Vec<ValType>>,
+    next: usize,
+    hook: &'h mut Hook<'a>,
+}
+
+impl Reencode for BodyRewriter<'_, '_> {
+    type Error = std::convert::Infallible;
+
+    fn parse_function_body(
+        &mut self,
+        code: &mut CodeSection,
+        func: FunctionBody<'_>,
+    ) -> Result<(), wasm_encoder::reencode::Error<Self::Error>> {
+        let mut count = self.params.get(self.next).map_or(0, |p| p.len()) as u32;
+        self.next += 1;
+        let mut locals = Vec::new();
+        for pair in func.get_locals_reader()? {
+            let (n, ty) = pair?;
+            count += n;
+            locals.push((n, RoundtripReencoder.val_type(ty)?));
+        }
+        let mut extra: Vec<ValType> = Vec::new();
+        let mut body: Vec<Instruction<'_>> = Vec::new();
+        let mut reader = func.get_operators_reader()?;
+        while !reader.eof() {
+            let op = reader.read()?;
+            let mut fresh = |ty: ValType| {
+                extra.push(ty);
+                count + extra.len() as u32 - 1
+            };
+            let mut before = Vec::new();
+            let replaced = (self.hook)(&op, &mut fresh, &mut before);
+            body.extend(before);
+            if !replaced {
+                body.push(RoundtripReencoder.instruction(op)?);
+            }
+        }
+        for ty in extra {
+            locals.push((1, RoundtripReencoder.val_type(ty)?));
+        }
+        let mut f = Function::new(locals);
+        for i in &body {
+            f.instruction(i);
+        }
+        code.function(&f);
+        Ok(())
+    }
+}
+
+/// KD-1 workaround: every `if` and `block` with parameters becomes one
+/// without: the parameters (and an `if`'s condition) go to fresh locals
+/// before it, and the body (each arm of an `if`, an implicit else made
+/// explicit) starts by reading them back. Same semantics, but no `if` or
+/// `block` has parameters any more. (Loops keep theirs: their parameters
+/// are passed again by every branch back to them.)
+pub fn lower_block_params(wasm: &[u8]) -> Option<Vec<u8>> {
     let mut types: Vec<(Vec<ValType>, Vec<ValType>)> = Vec::new();
     let mut defined = Vec::new();
     for payload in Parser::new(0).parse_all(wasm) {
@@ -185,6 +393,20 @@ struct Lowerer {
 /// parameters and whether its `else` was seen.
 struct Frame {
     lowered: Option<(Vec<u32>, bool)>,
+}
+
+impl Lowerer {
+    /// The block type `[] -> [results]`.
+    fn results_only(&self, results: &[ValType]) -> Result<wasm_encoder::BlockType, wasm_encoder::reencode::Error<std::convert::Infallible>> {
+        Ok(match results.len() {
+            0 => wasm_encoder::BlockType::Empty,
+            1 => wasm_encoder::BlockType::Result(RoundtripReencoder.val_type(results[0])?),
+            _ => {
+                let k = self.extra_types.iter().position(|r| r == results).expect("collected");
+                wasm_encoder::BlockType::FunctionType((self.types.len() + k) as u32)
+            }
+        })
+    }
 }
 
 impl Reencode for Lowerer {
@@ -239,17 +461,21 @@ impl Reencode for Lowerer {
                         body.push(Instruction::LocalSet(s));
                     }
                     body.push(Instruction::LocalGet(cond));
-                    let bt = match results.len() {
-                        0 => wasm_encoder::BlockType::Empty,
-                        1 => wasm_encoder::BlockType::Result(RoundtripReencoder.val_type(results[0])?),
-                        _ => {
-                            let k = self.extra_types.iter().position(|r| *r == results).expect("collected");
-                            wasm_encoder::BlockType::FunctionType((self.types.len() + k) as u32)
-                        }
-                    };
-                    body.push(Instruction::If(bt));
+                    body.push(Instruction::If(self.results_only(&results)?));
                     body.extend(slots.iter().map(|&s| Instruction::LocalGet(s)));
                     frames.push(Frame { lowered: Some((slots, false)) });
+                }
+                Operator::Block { blockty: BlockType::FuncType(i) }
+                    if self.types.get(i as usize).is_some_and(|(p, _)| !p.is_empty()) =>
+                {
+                    let (params, results) = self.types[i as usize].clone();
+                    let slots = params.iter().map(|&t| fresh(t, &mut locals)).collect::<Result<Vec<_>, _>>()?;
+                    for &s in slots.iter().rev() {
+                        body.push(Instruction::LocalSet(s));
+                    }
+                    body.push(Instruction::Block(self.results_only(&results)?));
+                    body.extend(slots.iter().map(|&s| Instruction::LocalGet(s)));
+                    frames.push(Frame { lowered: None });
                 }
                 Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } | Operator::TryTable { .. } => {
                     body.push(self.instruction(op)?);
@@ -323,12 +549,12 @@ mod tests {
 
     #[test]
     fn kd1_precondition_and_workaround() {
-        assert!(has_if_with_params(&kd1()));
+        assert!(has_block_with_params(&kd1()));
         let plain = wat::parse_str(r#"(module (func (param i32) local.get 0 if nop end))"#).unwrap();
-        assert!(!has_if_with_params(&plain));
-        let rewritten = lower_if_params(&kd1()).unwrap();
+        assert!(!has_block_with_params(&plain));
+        let rewritten = lower_block_params(&kd1()).unwrap();
         wasmlab_contract::Features::WASM2.check(&rewritten).unwrap();
-        assert!(!has_if_with_params(&rewritten));
+        assert!(!has_block_with_params(&rewritten));
         // Several results, and an if without else.
         let multi = wat::parse_str(
             r#"(module (func (export "g") (param i32) (result i32 i64)
@@ -336,9 +562,9 @@ mod tests {
                  if (param i32 i64) (result i32 i64) drop i64.const 5 end))"#,
         )
         .unwrap();
-        let lowered = lower_if_params(&multi).unwrap();
+        let lowered = lower_block_params(&multi).unwrap();
         wasmlab_contract::Features::WASM2.check(&lowered).unwrap();
-        assert!(!has_if_with_params(&lowered));
+        assert!(!has_block_with_params(&lowered));
     }
 
     #[test]
@@ -347,7 +573,7 @@ mod tests {
             let mut r = report("wasmi");
             r.divergences.clear();
             r.engines[1].status = Status::Agree;
-            assert!(!has_if_with_params(w), "the rerun sees the rewritten module");
+            assert!(!has_block_with_params(w), "the rerun sees the rewritten module");
             Some(r)
         };
         let still_wrong = |_: &str, _: &[u8]| Some(report("wasmi"));
@@ -370,22 +596,62 @@ mod tests {
         assert_eq!(r.status("wasmi"), Some(Status::Diverged), "no precondition, no excuse");
     }
 
-    #[test]
-    fn kd1_is_real_on_wasmi_and_excused_end_to_end() {
+    /// Runs the minimal reproducer of a known divergence on wasmtime and
+    /// wasmi: it must diverge (while wasmi has the bug), be excused by
+    /// exactly the rule `id`, and not by the other rules.
+    fn known_end_to_end(wasm: &[u8], calls: Vec<Call>, id: &str) {
         let config = wasmlab_contract::EngineConfig::default();
         let engines: Vec<Arc<dyn Engine>> = vec![
             Arc::from(wasmlab_registry::create("wasmtime", &config).unwrap()),
             Arc::from(wasmlab_registry::create("wasmi", &config).unwrap()),
         ];
         let oracle = Oracle::new(engines);
-        use wasmlab_contract::Val::I32;
-        let calls = vec![Call { func: "f".into(), args: vec![I32(1), I32(0)] }];
-        let mut r = oracle.run(&kd1(), &calls);
+        let mut r = oracle.run(wasm, &calls);
         if r.divergences.is_empty() {
             // wasmi fixed it: the rule (and this test) can go.
             return;
         }
-        excuse(&mut r, &kd1(), &calls, &oracle);
+        let only = |rule: &Rule| rule.id == id;
+        let others: Vec<Rule> = RULES
+            .iter()
+            .filter(|r| !only(r))
+            .map(|r| Rule { ..*r })
+            .collect();
+        let mut by_others = r.clone();
+        excuse_with(&mut by_others, wasm, &others, &|engine, w| {
+            let pair: Vec<Arc<dyn Engine>> = oracle.engines().iter().filter(|e| e.name() == "wasmtime" || e.name() == engine).cloned().collect();
+            Some(Oracle::new(pair).run(w, &calls))
+        });
+        assert_ne!(by_others.status("wasmi"), Some(Status::Known), "{id} is not covered by another rule");
+        excuse(&mut r, wasm, &calls, &oracle);
         assert_eq!(r.status("wasmi"), Some(Status::Known), "{r:?}");
+        assert!(r.engines[1].note.contains(id), "{}", r.engines[1].note);
+    }
+
+    #[test]
+    fn kd1_is_real_on_wasmi_and_excused_end_to_end() {
+        use wasmlab_contract::Val::I32;
+        known_end_to_end(&kd1(), vec![Call { func: "f".into(), args: vec![I32(1), I32(0)] }], "KD-1");
+    }
+
+    #[test]
+    fn kd2_is_real_on_wasmi_and_excused_end_to_end() {
+        let wasm = wat::parse_str(
+            r#"(module (func (export "f") (param i32 i32 i32) (result i32)
+                 local.get 1 local.get 2 local.get 0 i32.eqz select))"#,
+        )
+        .unwrap();
+        use wasmlab_contract::Val::I32;
+        known_end_to_end(&wasm, vec![Call { func: "f".into(), args: vec![I32(5), I32(6), I32(7)] }], "KD-2");
+    }
+
+    #[test]
+    fn kd3_is_real_on_wasmi_and_excused_end_to_end() {
+        let wasm = wat::parse_str(
+            r#"(module (memory 1) (func (export "f") (local i32)
+                 memory.size local.tee 0 local.get 0 i32.store offset=195397))"#,
+        )
+        .unwrap();
+        known_end_to_end(&wasm, vec![Call { func: "f".into(), args: vec![] }], "KD-3");
     }
 }

@@ -114,8 +114,10 @@ pub fn run_job(oracle: &Oracle, generator: &Generator, job: &Job) -> Reply {
     let mut oracle = oracle.clone();
     oracle.trace = trace;
     let mut report = oracle.run(&wasm, &calls);
-    known::excuse(&mut report, &wasm, &calls, &oracle);
+    // An engine that panicked may have left its shared state broken: the
+    // worker starts afresh after it, excused or not.
     let restart = report.engines.iter().any(|e| e.status == Status::Crashed);
+    known::excuse(&mut report, &wasm, &calls, &oracle);
     Reply { report: Some(report), error: None, origin, wasm_len: wasm.len(), restart }
 }
 
