@@ -1,16 +1,13 @@
-//! scratch: apply the KD workarounds to a finding and replay on wasmtime+wasmi.
-use std::sync::Arc;
-use wasmlab_contract::{Engine, EngineConfig};
-use wasmlab_diff::{finding, known, oracle::Oracle};
+//! scratch: which engine survives deep recursion on a small native stack?
 fn main() {
-    let dir = std::env::args().nth(1).unwrap();
-    let r = finding::Repro::load(std::path::Path::new(&dir)).unwrap();
-    let c = EngineConfig::default();
-    let engines: Vec<Arc<dyn Engine>> = vec![Arc::from(wasmlab_registry::create("wasmtime", &c).unwrap()), Arc::from(wasmlab_registry::create("wasmi", &c).unwrap())];
-    let o = Oracle::new(engines);
-    for (name, w) in [("as is", Some(r.wasm.clone())), ("kd1", known::lower_block_params(&r.wasm)), ("kd2", known::spill_select_conditions(&r.wasm)), ("kd3", known::spill_store_values(&r.wasm))] {
-        let w = w.unwrap();
-        let rep = o.run(&w, &r.calls);
-        println!("{name}: {:?} {:?}", rep.verdict(), rep.divergences.first().map(|d| d.to_string()));
-    }
+    let name = std::env::args().nth(1).unwrap();
+    let depth: i32 = std::env::args().nth(2).unwrap().parse().unwrap();
+    let wasm = wat::parse_str(r#"(module (func $f (export "f") (param i32) (result i32)
+        local.get 0 i32.eqz if (result i32) i32.const 0 else local.get 0 i32.const 1 i32.sub call $f i32.const 1 i32.add end))"#).unwrap();
+    let t = std::thread::Builder::new().stack_size(2 << 20).spawn(move || {
+        let e = wasmlab_diff::engines::create(&name, &Default::default()).unwrap();
+        let mut i = e.instantiate_fresh(&wasm).unwrap();
+        println!("{name}: {:?}", i.call("f", &[wasmlab_contract::Val::I32(depth)]));
+    }).unwrap();
+    t.join().unwrap();
 }
