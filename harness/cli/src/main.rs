@@ -2,6 +2,7 @@
 //! main job on built-in defaults (see `lab.rs`); subcommands run one part.
 
 mod cmd_aot;
+mod cmd_ir;
 mod cmd_run;
 mod cmd_wast;
 mod lab;
@@ -40,7 +41,7 @@ enum Command {
     #[command(name = "bench-child", hide = true)]
     BenchChild(wasmlab_bench::ChildArgs),
     /// Print the register IR `interp` runs for a module (.wasm or .wat).
-    Ir(IrArgs),
+    Ir(cmd_ir::IrArgs),
     /// Differential campaign: generated modules on several engines, compared with wasmtime.
     Diff(wasmlab_diff::cli::DiffArgs),
     /// Replay a differential finding (directory, .wasm, or fuzzer artifact).
@@ -48,21 +49,6 @@ enum Command {
     /// A campaign's engine worker process (speaks JSON lines on stdin/stdout).
     #[command(name = "diff-worker", hide = true)]
     DiffWorker(wasmlab_diff::cli::WorkerArgs),
-}
-
-#[derive(clap::Args)]
-struct IrArgs {
-    /// The module.
-    file: std::path::PathBuf,
-    /// Only this function (index in the function index space, imports first).
-    #[arg(long)]
-    func: Option<u32>,
-}
-
-fn ir(args: &IrArgs) -> CliResult {
-    let wasm = wat::parse_file(&args.file).map_err(|e| format!("{}: {e}", args.file.display()))?;
-    print!("{}", wasmlab_regir::print_module(&wasm, args.func).map_err(|e| e.to_string())?);
-    Ok(ExitCode::SUCCESS)
 }
 
 fn main() -> ExitCode {
@@ -78,7 +64,7 @@ fn main() -> ExitCode {
         Some(Command::Report(args)) => wasmlab_bench::run_report(&args).map_err(|e| e.to_string()),
         Some(Command::Gate(args)) => wasmlab_bench::run_gate(&args).map_err(|e| e.to_string()),
         Some(Command::BenchChild(args)) => wasmlab_bench::run_child(&args).map_err(|e| e.to_string()),
-        Some(Command::Ir(args)) => ir(&args),
+        Some(Command::Ir(args)) => cmd_ir::run(&args),
         Some(Command::Diff(args)) => wasmlab_diff::cli::run_diff(&args).map_err(|e| e.to_string()),
         Some(Command::Repro(args)) => wasmlab_diff::cli::run_repro(&args).map_err(|e| e.to_string()),
         Some(Command::DiffWorker(args)) => Ok(wasmlab_diff::cli::run_worker(&args)),
