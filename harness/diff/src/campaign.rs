@@ -115,7 +115,8 @@ pub struct Summary {
     /// Cases in which every engine trapped alike somewhere.
     pub trapped: u64,
     pub pairs: Vec<PairStats>,
-    /// Findings per class `engine vs reference: kind`.
+    /// Findings per class `engine vs reference: kind`, and excused known
+    /// divergences per rule (`engine: known KD-n`).
     pub classes: BTreeMap<String, u64>,
     pub findings: Vec<FindingSummary>,
 }
@@ -304,6 +305,11 @@ impl Shared {
         }
         for d in &report.divergences {
             *s.classes.entry(format!("{} vs {}: {}", d.engine, d.reference, d.kind)).or_default() += 1;
+        }
+        for e in report.engines.iter().filter(|e| e.status == Status::Known) {
+            // The note names the rule: "known divergence KD-n (...)".
+            let id = e.note.split_whitespace().nth(2).unwrap_or("?");
+            *s.classes.entry(format!("{}: known {id}", e.engine)).or_default() += 1;
         }
         self.bar.inc(1);
         self.bar.set_message(format!(
@@ -563,7 +569,9 @@ fn shrink_finding(
                 if r.restart {
                     w = None;
                 }
-                r.report.is_some_and(|rep| finding::same_class(&rep, d))
+                r.report.is_some_and(|rep| {
+                    finding::same_class(&rep, d) || (d.kind == "crash" && rep.status(&d.engine) == Some(Status::Crashed))
+                })
             }
             Outcome::Died { .. } => {
                 w = None;
