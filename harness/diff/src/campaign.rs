@@ -406,16 +406,16 @@ fn isolated_finding(sh: &Shared, index: u64, kind: &str, status: &str, stderr: &
         // No engine hangs on it alone: run the whole set once more in a fresh
         // worker. If that answers in time, the stall was the machine's (a
         // loaded machine can starve a worker), not an engine's: inconclusive.
-        if let Ok(mut w) = sh.spawn(&sh.cfg.engines) {
-            if let Outcome::Reply(Reply { report: Some(mut r), .. }) = w.run(&job, sh.cfg.timeout) {
-                for e in &mut r.engines {
-                    if e.status == Status::Agree {
-                        e.status = Status::Inconclusive;
-                        e.note = format!("{status} once, not reproducible");
-                    }
+        if let Ok(mut w) = sh.spawn(&sh.cfg.engines)
+            && let Outcome::Reply(Reply { report: Some(mut r), .. }) = w.run(&job, sh.cfg.timeout)
+        {
+            for e in &mut r.engines {
+                if e.status == Status::Agree {
+                    e.status = Status::Inconclusive;
+                    e.note = format!("{status} once, not reproducible");
                 }
-                return r;
             }
+            return r;
         }
     }
     let status_of = if kind == "hang" { Status::Hung } else { Status::Crashed };

@@ -54,11 +54,11 @@ fn cache_dir() -> Option<&'static tempfile::TempDir> {
 /// rarely meets a module twice, so the artifacts only fill the disk.
 fn purge_now_and_then() {
     static RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    if RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 2000 == 1999 {
-        if let Some(dir) = cache_dir() {
-            for entry in std::fs::read_dir(dir.path()).into_iter().flatten().flatten() {
-                let _ = std::fs::remove_file(entry.path());
-            }
+    if RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 2000 == 1999
+        && let Some(dir) = cache_dir()
+    {
+        for entry in std::fs::read_dir(dir.path()).into_iter().flatten().flatten() {
+            let _ = std::fs::remove_file(entry.path());
         }
     }
 }

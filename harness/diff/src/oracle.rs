@@ -417,10 +417,10 @@ impl Oracle {
                 call.args.iter().map(vals::to_text).collect::<Vec<_>>().join(", ")
             );
             self.record(report, lanes, &format!("call #{n} {what}"), &outcomes);
-            if let Outcome::Failed(Error::Trap(t)) = &outcomes[0] {
-                if !t.is_resource_limit() {
-                    report.trapped = true;
-                }
+            if let Outcome::Failed(Error::Trap(t)) = &outcomes[0]
+                && !t.is_resource_limit()
+            {
+                report.trapped = true;
             }
             if !self.judge(lanes, &outcomes, report, "call", Some(n), what) {
                 return;
@@ -533,11 +533,11 @@ impl Oracle {
                 Ok(v) => v,
                 Err(p) => return self.reference_panicked(lanes, report, &reference, call, p),
             };
-            for i in 1..lanes.len() {
-                if lanes[i].status != Status::Agree {
+            for lane in lanes.iter_mut().skip(1) {
+                if lane.status != Status::Agree {
                     continue;
                 }
-                let Some(inst) = lanes[i].instance.as_mut() else { continue };
+                let Some(inst) = lane.instance.as_mut() else { continue };
                 let actual = guarded(|| inst.global(g));
                 let same = matches!((&expected, &actual), (Some(a), Ok(Some(b))) if a.same_as(b))
                     || matches!((&expected, &actual), (None, Ok(None)));
@@ -548,7 +548,7 @@ impl Oracle {
                         Err(p) => (Status::Crashed, format!("panic: {p}"), "crash"),
                     };
                     report.divergences.push(Divergence {
-                        engine: lanes[i].engine.name().to_string(),
+                        engine: lane.engine.name().to_string(),
                         reference: reference.clone(),
                         kind: kind.into(),
                         call: Some(call),
@@ -556,7 +556,7 @@ impl Oracle {
                         expected: show(&expected),
                         actual: actual_text,
                     });
-                    lanes[i].stop(status, "");
+                    lane.stop(status, "");
                 }
             }
         }
@@ -565,11 +565,11 @@ impl Oracle {
                 Ok(v) => v,
                 Err(p) => return self.reference_panicked(lanes, report, &reference, call, p),
             };
-            for i in 1..lanes.len() {
-                if lanes[i].status != Status::Agree {
+            for lane in lanes.iter_mut().skip(1) {
+                if lane.status != Status::Agree {
                     continue;
                 }
-                let Some(inst) = lanes[i].instance.as_mut() else { continue };
+                let Some(inst) = lane.instance.as_mut() else { continue };
                 let actual = guarded(|| inst.memory(m));
                 let (status, kind, exp, act) = match &actual {
                     Ok(a) if *a == expected => continue,
@@ -580,7 +580,7 @@ impl Oracle {
                     Err(p) => (Status::Crashed, "crash", "no panic".into(), format!("panic: {p}")),
                 };
                 report.divergences.push(Divergence {
-                    engine: lanes[i].engine.name().to_string(),
+                    engine: lane.engine.name().to_string(),
                     reference: reference.clone(),
                     kind: kind.into(),
                     call: Some(call),
@@ -588,7 +588,7 @@ impl Oracle {
                     expected: exp,
                     actual: act,
                 });
-                lanes[i].stop(status, "");
+                lane.stop(status, "");
             }
         }
         true

@@ -84,10 +84,10 @@ impl Engine for Abort {
         self.base.features()
     }
     fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>> {
-        if let Ok(iface) = ModuleInterface::parse(wasm) {
-            if iface.functions().count() > ABORT_OVER_EXPORTED_FUNCS {
-                std::process::abort();
-            }
+        if let Ok(iface) = ModuleInterface::parse(wasm)
+            && iface.functions().count() > ABORT_OVER_EXPORTED_FUNCS
+        {
+            std::process::abort();
         }
         self.base.compile(wasm)
     }
