@@ -7,6 +7,7 @@ use std::path::Path;
 use std::sync::Once;
 
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 
@@ -194,6 +195,55 @@ fn format_y(v: f64) -> String {
     }
 }
 
+/// A chart with one category per x position (program names, run dates):
+/// caption, axes, labels and mesh, shared by the bar and line charts.
+#[allow(clippy::too_many_arguments)]
+fn category_axes<'a, DB, Y>(
+    root: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    labels: &[String],
+    x: std::ops::Range<f64>,
+    y: Y,
+    y_desc: &str,
+    log: bool,
+) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, Y::CoordDescType>>, String>
+where
+    DB: DrawingBackend,
+    Y: AsRangedCoord<Value = f64>,
+    Y::CoordDescType: ValueFormatter<f64>,
+{
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, (FAMILY, 20))
+        .margin(12)
+        .margin_right(LEGEND_WIDTH)
+        .x_label_area_size(34)
+        .y_label_area_size(70)
+        .build_cartesian_2d(x, y)
+        .map_err(|e| e.to_string())?;
+    let x_fmt = |x: &f64| {
+        let i = x.round();
+        if (x - i).abs() < 1e-6 && i >= 0.0 {
+            labels.get(i as usize).cloned().unwrap_or_default()
+        } else {
+            String::new()
+        }
+    };
+    let y_fmt = |v: &f64| if log { format_log_y(*v) } else { format_y(*v) };
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(labels.len().max(1))
+        .x_label_formatter(&x_fmt)
+        .y_label_formatter(&y_fmt)
+        .y_desc(y_desc)
+        .label_style(label_style())
+        .axis_desc_style((FAMILY, 14))
+        .light_line_style(WHITE)
+        .draw()
+        .map_err(|e| e.to_string())?;
+    Ok(chart)
+}
+
 fn bars<DB, Y>(root: &DrawingArea<DB, Shift>, c: &BarChart, y: Y) -> Result<(), String>
 where
     DB: DrawingBackend,
@@ -201,42 +251,7 @@ where
     Y::CoordDescType: ValueFormatter<f64>,
 {
     let n = c.groups.len().max(1);
-    let mut chart = ChartBuilder::on(root)
-        .caption(&c.title, (FAMILY, 20))
-        .margin(12)
-        .margin_right(LEGEND_WIDTH)
-        .x_label_area_size(34)
-        .y_label_area_size(70)
-        .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), y)
-        .map_err(|e| e.to_string())?;
-    let groups = &c.groups;
-    let x_fmt = |x: &f64| {
-        let i = x.round();
-        if (x - i).abs() < 1e-6 && i >= 0.0 {
-            groups.get(i as usize).cloned().unwrap_or_default()
-        } else {
-            String::new()
-        }
-    };
-    let y_fmt = |v: &f64| {
-        if c.log {
-            format_log_y(*v)
-        } else {
-            format_y(*v)
-        }
-    };
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .x_labels(n)
-        .x_label_formatter(&x_fmt)
-        .y_label_formatter(&y_fmt)
-        .y_desc(&c.y_desc)
-        .label_style(label_style())
-        .axis_desc_style((FAMILY, 14))
-        .light_line_style(WHITE)
-        .draw()
-        .map_err(|e| e.to_string())?;
+    let mut chart = category_axes(root, &c.title, &c.groups, -0.5f64..(n as f64 - 0.5), y, &c.y_desc, c.log)?;
     let (y_lo, _) = {
         let r = chart.y_range();
         (r.start, r.end)
@@ -294,42 +309,7 @@ where
     Y::CoordDescType: ValueFormatter<f64>,
 {
     let n = c.points.len().max(1);
-    let mut chart = ChartBuilder::on(root)
-        .caption(&c.title, (FAMILY, 20))
-        .margin(12)
-        .margin_right(LEGEND_WIDTH)
-        .x_label_area_size(34)
-        .y_label_area_size(70)
-        .build_cartesian_2d(-0.3f64..(n as f64 - 0.7), y)
-        .map_err(|e| e.to_string())?;
-    let points = &c.points;
-    let x_fmt = |x: &f64| {
-        let i = x.round();
-        if (x - i).abs() < 1e-6 && i >= 0.0 {
-            points.get(i as usize).cloned().unwrap_or_default()
-        } else {
-            String::new()
-        }
-    };
-    let y_fmt = |v: &f64| {
-        if c.log {
-            format_log_y(*v)
-        } else {
-            format_y(*v)
-        }
-    };
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .x_labels(n)
-        .x_label_formatter(&x_fmt)
-        .y_label_formatter(&y_fmt)
-        .y_desc(&c.y_desc)
-        .label_style(label_style())
-        .axis_desc_style((FAMILY, 14))
-        .light_line_style(WHITE)
-        .draw()
-        .map_err(|e| e.to_string())?;
+    let mut chart = category_axes(root, &c.title, &c.points, -0.3f64..(n as f64 - 0.7), y, &c.y_desc, c.log)?;
     for series in &c.series {
         let color = series.color;
         let pts: Vec<(f64, f64)> = series
