@@ -10,7 +10,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -25,6 +25,43 @@ use crate::results::{
 /// The hidden `wasmlab` subcommand that measures one engine on one program
 /// in a process of its own (see [`crate::run_child`]).
 pub const CHILD_SUBCOMMAND: &str = "bench-child";
+
+/// How long one step (an engine on a program: startup, execution or the
+/// memory child) may go without progress before the engine counts as hung.
+/// No healthy step of the corpus comes near it.
+const HANG_LIMIT: Duration = Duration::from_secs(300);
+
+/// Ends the process with a clear message when the progress bar stops
+/// moving for [`HANG_LIMIT`]: an engine hung inside a call, and a call
+/// cannot be interrupted from outside. Better a named failure than a run
+/// that never ends.
+fn watchdog(bar: &ProgressBar) -> std::sync::mpsc::Sender<()> {
+    let (done, stop) = std::sync::mpsc::channel::<()>();
+    let bar = bar.clone();
+    std::thread::spawn(move || {
+        let mut last = (bar.position(), bar.message());
+        let mut since = Instant::now();
+        loop {
+            match stop.recv_timeout(Duration::from_secs(1)) {
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                _ => return,
+            }
+            let now = (bar.position(), bar.message());
+            if now != last {
+                last = now;
+                since = Instant::now();
+            } else if since.elapsed() > HANG_LIMIT {
+                eprintln!(
+                    "error: wasmlab bench: no progress for {} s at \"{}\": an engine hung; giving up",
+                    HANG_LIMIT.as_secs(),
+                    last.1
+                );
+                std::process::exit(3);
+            }
+        }
+    });
+    done
+}
 
 /// What to measure and how hard. The default: every engine, every
 /// program, full workloads, no peak-memory children, no progress bar.
@@ -285,6 +322,7 @@ pub fn bench(options: &BenchOptions) -> Result<Results, BenchError> {
     } else {
         None
     };
+    let _watchdog = watchdog(&bar);
     for (program, wasm) in &corpus.programs {
         for slot in slots.iter_mut() {
             slot.reset(&program.name);
@@ -494,7 +532,7 @@ fn measure_child(
     corpus: &Path,
     cache: &Path,
 ) -> Result<MemoryUse, String> {
-    let out = Command::new(exe)
+    let child = Command::new(exe)
         .arg(CHILD_SUBCOMMAND)
         .args([
             "--engine",
@@ -508,8 +546,11 @@ fn measure_child(
         .arg(corpus)
         .arg("--cache-dir")
         .arg(cache)
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .map_err(|e| format!("cannot run {}: {e}", exe.display()))?;
+    let out = wait_with_limit(child, HANG_LIMIT)?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -525,6 +566,25 @@ fn measure_child(
         peak_rss_bytes: report.peak_rss_bytes,
         base_rss_bytes: report.base_rss_bytes,
     })
+}
+
+/// Waits for a child, killing it when it outlives `limit` (a hung engine).
+fn wait_with_limit(mut child: Child, limit: Duration) -> Result<Output, String> {
+    let start = Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if start.elapsed() > limit => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("hang: the child ran for more than {} s and was killed", limit.as_secs()));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
+            Err(e) => return Err(format!("cannot wait for the child: {e}")),
+        }
+    }
+    // The child has exited: its one-line report fits the pipe buffer.
+    child.wait_with_output().map_err(|e| format!("cannot read the child's report: {e}"))
 }
 
 /// What `wasmlab bench-child` prints: one JSON line.
@@ -580,4 +640,26 @@ pub fn child(
         base_rss_bytes: base,
         checksum,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_child_that_outlives_the_limit_is_killed_and_reported() {
+        let child = Command::new("sleep").arg("30").stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let start = Instant::now();
+        let err = wait_with_limit(child, Duration::from_millis(200)).unwrap_err();
+        assert!(err.starts_with("hang:"), "{err}");
+        assert!(start.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn a_child_that_finishes_gives_its_output() {
+        let child = Command::new("echo").arg("hi").stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let out = wait_with_limit(child, Duration::from_secs(30)).unwrap();
+        assert!(out.status.success());
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "hi\n");
+    }
 }
