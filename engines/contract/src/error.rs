@@ -19,6 +19,10 @@ pub enum Error {
     Unsupported(String),
     /// Imports could not be satisfied (missing, or of the wrong type).
     Link(String),
+    /// The module is valid but asks for more than the engine grants (a
+    /// memory or table beyond its cap, allocation failure). Engines may
+    /// legitimately differ here: oracles treat it as inconclusive.
+    ResourceLimit(String),
     /// The caller asked for something that is not there (an unknown
     /// export, an unknown engine, wrong argument types).
     Usage(String),
@@ -45,6 +49,7 @@ impl Error {
             Error::Invalid(_) => "invalid",
             Error::Unsupported(_) => "unsupported",
             Error::Link(_) => "link",
+            Error::ResourceLimit(_) => "limit",
             Error::Usage(_) => "usage",
             Error::Internal(_) => "internal",
         }
@@ -70,6 +75,7 @@ impl fmt::Display for Error {
             Error::Invalid(m) => write!(f, "invalid module: {m}"),
             Error::Unsupported(m) => write!(f, "unsupported feature: {m}"),
             Error::Link(m) => write!(f, "link error: {m}"),
+            Error::ResourceLimit(m) => write!(f, "resource limit: {m}"),
             Error::Usage(m) => write!(f, "{m}"),
             Error::Internal(m) => write!(f, "internal engine error: {m}"),
         }

@@ -31,7 +31,7 @@ impl Memory {
 
     pub fn with_cap(limits: Limits, cap: u64) -> Result<Memory, Error> {
         if limits.min > cap {
-            return Err(Error::Unsupported(format!(
+            return Err(Error::ResourceLimit(format!(
                 "memory of {} pages exceeds the engine's cap of {cap} pages",
                 limits.min
             )));
@@ -40,7 +40,7 @@ impl Memory {
         let bytes = (limits.min * PAGE_SIZE) as usize;
         let mut data = Vec::new();
         data.try_reserve_exact(bytes)
-            .map_err(|_| Error::Unsupported("memory allocation failed".into()))?;
+            .map_err(|_| Error::ResourceLimit("memory allocation failed".into()))?;
         data.resize(bytes, 0);
         Ok(Memory {
             data,
@@ -170,7 +170,7 @@ mod tests {
         assert_eq!(m.grow(u64::MAX), None, "no overflow");
         assert!(matches!(
             Memory::with_cap(Limits { min: 5, max: None }, 4),
-            Err(Error::Unsupported(_))
+            Err(Error::ResourceLimit(_))
         ));
     }
 

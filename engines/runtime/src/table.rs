@@ -27,7 +27,7 @@ impl Table {
 
     pub fn new(ty: ValType, limits: Limits) -> Result<Table, Error> {
         if limits.min > TABLE_CAP {
-            return Err(Error::Unsupported(format!(
+            return Err(Error::ResourceLimit(format!(
                 "table of {} elements exceeds the engine's cap",
                 limits.min
             )));

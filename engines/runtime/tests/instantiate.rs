@@ -230,5 +230,5 @@ fn host_functions_link_by_type_and_get_handles() {
 fn memory_beyond_the_cap_is_refused_not_allocated() {
     let store = Store::new();
     let err = instantiate(&store, "(module (memory 60000))", &Imports::new()).unwrap_err();
-    assert!(matches!(err, Error::Unsupported(m) if m.contains("cap")));
+    assert!(matches!(err, Error::ResourceLimit(m) if m.contains("cap")));
 }

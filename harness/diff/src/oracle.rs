@@ -207,6 +207,7 @@ impl Outcome {
 pub fn is_resource_limit(e: &Error) -> bool {
     match e {
         Error::Trap(t) => t.is_resource_limit(),
+        Error::ResourceLimit(_) => true,
         Error::Internal(m) => {
             let m = m.to_ascii_lowercase();
             ["out of memory", "resource limit", "stack overflow", "call stack exhausted"].iter().any(|p| m.contains(p))
@@ -808,6 +809,14 @@ mod tests {
         let d = &r.divergences[0];
         assert_eq!((d.kind.as_str(), d.call), ("memory", Some(2)));
         assert!(d.expected.contains("@0x2"), "{}", d.expected);
+    }
+
+    #[test]
+    fn resource_limit_errors_are_limits_and_link_errors_are_not() {
+        assert!(is_resource_limit(&Error::ResourceLimit("memory beyond the cap".into())));
+        assert!(is_resource_limit(&Error::Trap(Trap::StackOverflow)));
+        assert!(!is_resource_limit(&Error::Link("unknown import".into())));
+        assert!(!is_resource_limit(&Error::Trap(Trap::Unreachable)));
     }
 
     #[test]
