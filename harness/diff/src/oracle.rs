@@ -528,9 +528,32 @@ impl Oracle {
         report: &mut CaseReport,
         call: usize,
     ) -> bool {
+        let show = |v: &Option<Val>| v.as_ref().map_or("(none)".to_string(), vals::to_text);
+        self.compare_exports(lanes, globals, "global", |i, g| i.global(g), report, call, |e, a| {
+            let same = matches!((e, a), (Some(x), Some(y)) if x.same_as(y)) || matches!((e, a), (None, None));
+            (!same).then(|| (show(e), show(a)))
+        }) && self.compare_exports(lanes, memories, "memory", |i, m| i.memory(m), report, call, |e, a| {
+            (e != a).then(|| describe_memory_difference(e.as_deref(), a.as_deref()))
+        })
+    }
+
+    /// Reads each named export on the reference and on every agreeing lane
+    /// and records a divergence (or a crash) where `differs` describes one
+    /// as (expected, actual). False when the reference itself panicked.
+    #[allow(clippy::too_many_arguments)]
+    fn compare_exports<T>(
+        &self,
+        lanes: &mut [Lane],
+        names: &[String],
+        kind: &str,
+        read: impl Fn(&mut dyn Instance, &str) -> Option<T>,
+        report: &mut CaseReport,
+        call: usize,
+        differs: impl Fn(&Option<T>, &Option<T>) -> Option<(String, String)>,
+    ) -> bool {
         let reference = lanes[0].engine.name().to_string();
-        for g in globals {
-            let expected = match guarded(|| lanes[0].instance.as_mut().and_then(|i| i.global(g))) {
+        for name in names {
+            let expected = match guarded(|| lanes[0].instance.as_deref_mut().and_then(|i| read(i, name))) {
                 Ok(v) => v,
                 Err(p) => return self.reference_panicked(lanes, report, &reference, call, p),
             };
@@ -538,54 +561,20 @@ impl Oracle {
                 if lane.status != Status::Agree {
                     continue;
                 }
-                let Some(inst) = lane.instance.as_mut() else { continue };
-                let actual = guarded(|| inst.global(g));
-                let same = matches!((&expected, &actual), (Some(a), Ok(Some(b))) if a.same_as(b))
-                    || matches!((&expected, &actual), (None, Ok(None)));
-                if !same {
-                    let show = |v: &Option<Val>| v.as_ref().map_or("(none)".to_string(), vals::to_text);
-                    let (status, actual_text, kind) = match &actual {
-                        Ok(v) => (Status::Diverged, show(v), "global"),
-                        Err(p) => (Status::Crashed, format!("panic: {p}"), "crash"),
-                    };
-                    report.divergences.push(Divergence {
-                        engine: lane.engine.name().to_string(),
-                        reference: reference.clone(),
-                        kind: kind.into(),
-                        call: Some(call),
-                        what: format!("global \"{g}\""),
-                        expected: show(&expected),
-                        actual: actual_text,
-                    });
-                    lane.stop(status, "");
-                }
-            }
-        }
-        for m in memories {
-            let expected = match guarded(|| lanes[0].instance.as_mut().and_then(|i| i.memory(m))) {
-                Ok(v) => v,
-                Err(p) => return self.reference_panicked(lanes, report, &reference, call, p),
-            };
-            for lane in lanes.iter_mut().skip(1) {
-                if lane.status != Status::Agree {
-                    continue;
-                }
-                let Some(inst) = lane.instance.as_mut() else { continue };
-                let actual = guarded(|| inst.memory(m));
-                let (status, kind, exp, act) = match &actual {
-                    Ok(a) if *a == expected => continue,
-                    Ok(a) => {
-                        let (exp, act) = describe_memory_difference(expected.as_deref(), a.as_deref());
-                        (Status::Diverged, "memory", exp, act)
-                    }
+                let Some(inst) = lane.instance.as_deref_mut() else { continue };
+                let (status, found, exp, act) = match guarded(|| read(inst, name)) {
+                    Ok(actual) => match differs(&expected, &actual) {
+                        None => continue,
+                        Some((exp, act)) => (Status::Diverged, kind, exp, act),
+                    },
                     Err(p) => (Status::Crashed, "crash", "no panic".into(), format!("panic: {p}")),
                 };
                 report.divergences.push(Divergence {
                     engine: lane.engine.name().to_string(),
                     reference: reference.clone(),
-                    kind: kind.into(),
+                    kind: found.into(),
                     call: Some(call),
-                    what: format!("memory \"{m}\""),
+                    what: format!("{kind} \"{name}\""),
                     expected: exp,
                     actual: act,
                 });
