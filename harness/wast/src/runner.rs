@@ -53,7 +53,8 @@ struct Script<'a> {
     entries: Vec<Entry>,
     named: HashMap<String, usize>,
     registered: HashMap<String, usize>,
-    definitions: HashMap<String, Box<dyn Module>>,
+    /// `module definition`s by name: compiled, with their interface.
+    definitions: HashMap<String, (Box<dyn Module>, ModuleInterface)>,
     report: FileReport,
 }
 
@@ -195,11 +196,12 @@ impl<'a> Script<'a> {
             }
             WastDirective::ModuleDefinition(mut module) => {
                 let name = module.name().map(|id| id.name().to_string());
-                match encode(&mut module).and_then(|wasm| self.engine.compile(&wasm).map(|m| (wasm, m))) {
-                    Ok((wasm, m)) => {
+                let compiled = encode(&mut module)
+                    .and_then(|wasm| Ok((self.engine.compile(&wasm)?, ModuleInterface::parse(&wasm)?)));
+                match compiled {
+                    Ok(def) => {
                         if let Some(name) = name {
-                            self.definitions.insert(name.clone(), m);
-                            self.definitions.insert(format!("{name}#wasm"), Box::new(WasmBytes(wasm)));
+                            self.definitions.insert(name, def);
                         }
                         Verdict::Quiet
                     }
@@ -211,11 +213,11 @@ impl<'a> Script<'a> {
                 let Some(def) = module.map(|m| m.name().to_string()) else {
                     return fail("a module definition to instantiate", "none named");
                 };
-                let wasm = match self.definitions.get(&format!("{def}#wasm")) {
-                    Some(b) => b.as_any().downcast_ref::<WasmBytes>().map(|b| b.0.clone()).unwrap_or_default(),
-                    None => return fail(format!("module definition ${def}"), "not defined"),
+                let Some((compiled, interface)) = self.definitions.remove(&def) else {
+                    return fail(format!("module definition ${def}"), "not defined");
                 };
-                let result = self.instantiate(&wasm);
+                let result = self.link(compiled.as_ref(), &interface);
+                self.definitions.insert(def, (compiled, interface));
                 self.add_entry(instance.map(|i| i.name().to_string()), result)
             }
             WastDirective::Register { name, module, .. } => match self.entry_index(module) {
@@ -307,7 +309,12 @@ impl<'a> Script<'a> {
     /// registered instances.
     fn instantiate(&mut self, wasm: &[u8]) -> Result<Box<dyn Instance>, Error> {
         let module = self.engine.compile(wasm)?;
-        let interface = ModuleInterface::parse(wasm)?;
+        self.link(module.as_ref(), &ModuleInterface::parse(wasm)?)
+    }
+
+    /// Instantiates a compiled module, resolving its imports against the
+    /// registered instances.
+    fn link(&mut self, module: &dyn Module, interface: &ModuleInterface) -> Result<Box<dyn Instance>, Error> {
         let mut imports = Imports::new();
         for imp in &interface.imports {
             let Some(&i) = self.registered.get(&imp.module) else { continue };
@@ -317,7 +324,7 @@ impl<'a> Script<'a> {
                 imports.define(&imp.module, &imp.name, Import::Extern(ext));
             }
         }
-        self.store.instantiate(module.as_ref(), &imports)
+        self.store.instantiate(module, &imports)
     }
 
     fn target(&mut self, id: Option<Id<'_>>) -> Result<&mut Box<dyn Instance>, Error> {
@@ -381,13 +388,4 @@ impl<'a> Script<'a> {
 
 fn encode(module: &mut QuoteWat<'_>) -> Result<Vec<u8>, Error> {
     module.encode().map_err(|e| Error::Invalid(format!("text rejected: {e}")))
-}
-
-/// The bytes of a `module definition`, kept beside its compiled form.
-struct WasmBytes(Vec<u8>);
-
-impl Module for WasmBytes {
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
 }

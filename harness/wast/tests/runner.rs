@@ -46,6 +46,22 @@ fn every_directive_kind_passes_when_right() {
 }
 
 #[test]
+fn module_definitions_instantiate_separately() {
+    let r = run(r#"
+        (module definition $d (global $g (export "g") (mut i32) (i32.const 0))
+          (func (export "bump") (result i32) global.get $g i32.const 1 i32.add global.set $g global.get $g))
+        (module instance $a $d)
+        (module instance $b $d)
+        (assert_return (invoke $a "bump") (i32.const 1))
+        (assert_return (invoke $a "bump") (i32.const 2))
+        (assert_return (invoke $b "bump") (i32.const 1))
+        (module instance $c $nope)
+    "#);
+    assert_eq!((r.passed, r.failed), (3, 1), "{r:#?}");
+    assert!(r.failures[0].expected.contains("$nope"));
+}
+
+#[test]
 fn a_wrong_result_is_reported_as_a_failure() {
     let r = run(r#"(module (func (export "one") (result i32) i32.const 1))
 
