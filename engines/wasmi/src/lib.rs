@@ -194,7 +194,7 @@ fn from_wasmi<C: wasmi::AsContext>(ctx: &C, handles: &mut FuncHandles, v: &wasmi
     })
 }
 
-fn to_wasmi(store: &mut wasmi::Store<()>, handles: &FuncHandles, v: &Val) -> Result<wasmi::Val> {
+fn to_wasmi(ctx: impl wasmi::AsContextMut, handles: &FuncHandles, v: &Val) -> Result<wasmi::Val> {
     Ok(match *v {
         Val::I32(x) => wasmi::Val::I32(x),
         Val::I64(x) => wasmi::Val::I64(x),
@@ -207,7 +207,7 @@ fn to_wasmi(store: &mut wasmi::Store<()>, handles: &FuncHandles, v: &Val) -> Res
             wasmi::Val::FuncRef(wasmi::Nullable::Val(*f))
         }
         Val::ExternRef(None) => wasmi::Val::ExternRef(wasmi::Nullable::Null),
-        Val::ExternRef(Some(x)) => wasmi::Val::ExternRef(wasmi::Nullable::Val(wasmi::ExternRef::new(store, x))),
+        Val::ExternRef(Some(x)) => wasmi::Val::ExternRef(wasmi::Nullable::Val(wasmi::ExternRef::new(ctx, x))),
     })
 }
 
@@ -228,7 +228,7 @@ impl Store for WasmiStore {
                         host.ty.results.iter().map(|t| to_wasmi_type(*t)),
                     );
                     let host = host.clone();
-                    let f = wasmi::Func::new(&mut *store, ty, move |caller, params, results| {
+                    let f = wasmi::Func::new(&mut *store, ty, move |mut caller, params, results| {
                         let mut handles = FuncHandles::default();
                         let args = params
                             .iter()
@@ -240,14 +240,7 @@ impl Store for WasmiStore {
                             return Err(wasmi::Error::new("host function returned the wrong number of results"));
                         }
                         for (slot, v) in results.iter_mut().zip(&out) {
-                            *slot = match *v {
-                                Val::I32(x) => wasmi::Val::I32(x),
-                                Val::I64(x) => wasmi::Val::I64(x),
-                                Val::F32(b) => wasmi::Val::F32(wasmi::F32::from_bits(b)),
-                                Val::F64(b) => wasmi::Val::F64(wasmi::F64::from_bits(b)),
-                                Val::V128(x) => wasmi::Val::V128(wasmi::V128::from(x)),
-                                _ => return Err(wasmi::Error::new("host functions return no references")),
-                            };
+                            *slot = to_wasmi(&mut caller, &handles, v).map_err(|e| wasmi::Error::new(e.to_string()))?;
                         }
                         Ok(())
                     });
@@ -307,7 +300,7 @@ impl Instance for WasmiInstance {
         if let Some(fuel) = self.fuel {
             store.set_fuel(fuel).map_err(|e| Error::Internal(e.to_string()))?;
         }
-        let params = args.iter().map(|a| to_wasmi(&mut store, &self.handles, a)).collect::<Result<Vec<_>>>()?;
+        let params = args.iter().map(|a| to_wasmi(&mut *store, &self.handles, a)).collect::<Result<Vec<_>>>()?;
         let mut results: Vec<_> = ty.results.iter().map(|t| wasmi::Val::default_for_ty(to_wasmi_type(*t))).collect();
         func.call(&mut *store, &params, &mut results).map_err(|e| match trap_of(&e) {
             Some(t) => Error::Trap(t),
