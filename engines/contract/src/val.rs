@@ -145,6 +145,18 @@ impl FuncType {
     }
 }
 
+impl FuncType {
+    /// Checks that `args` fit the parameters of `export` (of this type);
+    /// what every engine's `Instance::call` reports for wrong arguments.
+    pub fn check_args(&self, export: &str, args: &[Val]) -> Result<(), crate::Error> {
+        if args.len() == self.params.len() && args.iter().zip(&self.params).all(|(a, t)| a.ty() == *t) {
+            return Ok(());
+        }
+        let given: Vec<String> = args.iter().map(|a| a.ty().to_string()).collect();
+        Err(crate::Error::Usage(format!("'{export}' takes {self}, given [{}]", given.join(" "))))
+    }
+}
+
 impl fmt::Display for FuncType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let list = |v: &[ValType]| v.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" ");
@@ -171,6 +183,15 @@ mod tests {
         assert!(Val::FuncRef(Some(1)).same_as(&Val::FuncRef(Some(7))));
         assert!(!Val::FuncRef(Some(1)).same_as(&Val::FuncRef(None)));
         assert!(!Val::ExternRef(Some(1)).same_as(&Val::ExternRef(Some(2))));
+    }
+
+    #[test]
+    fn arguments_are_checked_against_the_signature() {
+        let ty = FuncType::new([ValType::I32, ValType::F64], [ValType::I32]);
+        assert_eq!(ty.check_args("f", &[Val::I32(1), Val::F64(0)]), Ok(()));
+        let err = ty.check_args("f", &[Val::I32(1)]).unwrap_err().to_string();
+        assert_eq!(err, "'f' takes [i32 f64] -> [i32], given [i32]");
+        assert!(ty.check_args("f", &[Val::I32(1), Val::F32(0)]).is_err());
     }
 
     #[test]

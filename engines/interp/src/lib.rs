@@ -199,11 +199,7 @@ impl Instance for InterpInstance {
         };
         // SAFETY: function references of our store are alive.
         let ty = sig::func_type(unsafe { (*f).sig });
-        if args.len() != ty.params.len() || args.iter().zip(&ty.params).any(|(a, t)| a.ty() != *t) {
-            return Err(Error::Usage(format!(
-                "\"{export}\" expects {ty}, got {args:?}"
-            )));
-        }
+        ty.check_args(export, args)?;
         let raw: Vec<u64> = args
             .iter()
             .map(|a| self.store.rt.val_to_raw(*a))

@@ -293,10 +293,7 @@ impl Instance for WasmiInstance {
             .get_func(&*store, export)
             .ok_or_else(|| Error::Usage(format!("no exported function '{export}'")))?;
         let ty = func_type(&func.ty(&*store));
-        let given: Vec<_> = args.iter().map(Val::ty).collect();
-        if given != ty.params {
-            return Err(Error::Usage(format!("'{export}' takes {ty}, given {given:?}")));
-        }
+        ty.check_args(export, args)?;
         if let Some(fuel) = self.fuel {
             store.set_fuel(fuel).map_err(|e| Error::Internal(e.to_string()))?;
         }

@@ -112,10 +112,7 @@ impl Instance for WtInstance {
             .ok_or_else(|| Error::Usage(format!("no exported function '{export}'")))?;
         let ty = func.ty(&*store);
         let expected = convert::func_type(&ty).ok_or_else(|| Error::Unsupported(format!("signature of '{export}'")))?;
-        let given: Vec<_> = args.iter().map(Val::ty).collect();
-        if given != expected.params {
-            return Err(Error::Usage(format!("'{export}' takes {expected}, given {given:?}")));
-        }
+        expected.check_args(export, args)?;
         if let Some(fuel) = self.fuel {
             store.set_fuel(fuel).map_err(|e| Error::Internal(format!("{e:#}")))?;
         }
