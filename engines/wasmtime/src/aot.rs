@@ -332,7 +332,7 @@ impl AotEngine {
 
     /// Deserializes a decoded artifact when it is intact and compatible;
     /// otherwise recompiles its embedded wasm (validating it first).
-    fn load_decoded(&self, artifact: &Artifact) -> Result<(WtModule, LoadOutcome)> {
+    pub fn load_decoded(&self, artifact: &Artifact) -> Result<(WtModule, LoadOutcome)> {
         let mut why = self.key_problems(artifact);
         if why.is_empty() {
             let code = artifact.code.as_deref().expect("checked by key_problems");

@@ -30,12 +30,13 @@ pub fn run(args: &RunArgs) -> CliResult {
     let is_cwasm = bytes.starts_with(b"WLABAOT") || args.file.extension().is_some_and(|x| x == "cwasm");
     let (engine, module, wasm): (Box<dyn wasmlab_contract::Engine>, Box<dyn Module>, Vec<u8>) = if is_cwasm {
         let aot = wasmlab_wasmtime::AotEngine::new(&config).map_err(|e| e.to_string())?;
-        let (module, outcome) = aot.load_artifact(&bytes).map_err(|e| format!("{}: {e}", args.file.display()))?;
+        let artifact =
+            wasmlab_wasmtime::Artifact::decode(&bytes).map_err(|e| format!("{}: {e}", args.file.display()))?;
+        let (module, outcome) = aot.load_decoded(&artifact).map_err(|e| format!("{}: {e}", args.file.display()))?;
         if let wasmlab_wasmtime::aot::LoadOutcome::Fallback(why) = &outcome {
             eprintln!("warning: artifact not usable here ({why}); recompiled from its embedded wasm");
         }
-        let wasm = wasmlab_wasmtime::Artifact::decode(&bytes).map_err(|e| e.to_string())?.wasm;
-        (Box::new(aot), Box::new(module), wasm)
+        (Box::new(aot), Box::new(module), artifact.wasm)
     } else {
         let wasm = if bytes.starts_with(b"\0asm") {
             bytes
