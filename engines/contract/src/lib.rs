@@ -23,7 +23,7 @@ pub use features::Features;
 pub use imports::{Extern, ExternKind, HostFunc, Import, Imports};
 pub use interface::{ExportDesc, ImportDesc, ModuleInterface};
 pub use trap::Trap;
-pub use val::{FuncType, Val, ValType};
+pub use val::{FuncDesc, FuncType, Val, ValType};
 
 /// How the harness wants an engine set up. Engines take what applies to
 /// them and ignore the rest.
@@ -98,6 +98,12 @@ pub trait Instance {
     fn global(&mut self, export: &str) -> Option<Val>;
     /// A copy of an exported memory's bytes.
     fn memory(&mut self, export: &str) -> Option<Vec<u8>>;
+    /// The elements of an exported table, in order (function references as
+    /// this engine's handles: see [`Instance::describe_func`]).
+    fn table(&mut self, export: &str) -> Option<Vec<Val>>;
+    /// What the function behind a `Val::FuncRef` handle that this instance
+    /// gave out is; `None` for a handle it never gave out.
+    fn describe_func(&mut self, handle: u32) -> Option<FuncDesc>;
     /// An export as a linkable item, for other instances of the same store.
     fn export(&mut self, name: &str) -> Option<Extern>;
 }

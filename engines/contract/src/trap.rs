@@ -26,12 +26,14 @@ pub enum Trap {
     HostError,
     /// Dereferencing a null reference (typed references; not in Wasm 2.0).
     NullReference,
-    /// An array allocation or access failed (GC proposal; not in Wasm 2.0).
+    /// An array allocation was too large (GC proposal; not in Wasm 2.0).
     AllocationTooLarge,
+    /// An array access out of bounds (GC proposal; not in Wasm 2.0).
+    ArrayOutOfBounds,
 }
 
 impl Trap {
-    pub const ALL: [Trap; 13] = [
+    pub const ALL: [Trap; 14] = [
         Trap::Unreachable,
         Trap::MemoryOutOfBounds,
         Trap::TableOutOfBounds,
@@ -45,6 +47,7 @@ impl Trap {
         Trap::HostError,
         Trap::NullReference,
         Trap::AllocationTooLarge,
+        Trap::ArrayOutOfBounds,
     ];
 
     /// The message the spec interpreter prints for this trap.
@@ -63,6 +66,7 @@ impl Trap {
             Trap::HostError => "host error",
             Trap::NullReference => "null reference",
             Trap::AllocationTooLarge => "allocation too large",
+            Trap::ArrayOutOfBounds => "out of bounds array access",
         }
     }
 
@@ -85,6 +89,7 @@ impl Trap {
             Trap::HostError => &["host error"],
             Trap::NullReference => &["null reference", "null function reference"],
             Trap::AllocationTooLarge => &["allocation too large"],
+            Trap::ArrayOutOfBounds => &["out of bounds array access"],
         };
         alternatives.iter().any(|a| expected.starts_with(a))
     }

@@ -15,7 +15,8 @@ pub enum Val {
     V128(u128),
     /// A function reference. The payload of a non-null reference is an
     /// engine-specific handle: meaningful within one engine, never across
-    /// engines (compare only null-ness there).
+    /// engines. To compare functions across engines, ask the instance to
+    /// describe the handle ([`crate::Instance::describe_func`]).
     FuncRef(Option<u32>),
     /// An external reference; the payload is the host value it wraps.
     ExternRef(Option<u32>),
@@ -154,6 +155,27 @@ impl FuncType {
         }
         let given: Vec<String> = args.iter().map(|a| a.ty().to_string()).collect();
         Err(crate::Error::Usage(format!("'{export}' takes {self}, given [{}]", given.join(" "))))
+    }
+}
+
+/// A function as engines can tell it apart across engines (their handles
+/// are their own): its signature, and which exported function of the
+/// instance asked it is.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct FuncDesc {
+    pub ty: FuncType,
+    /// The smallest (by name) function export of the instance asked that is
+    /// this very function; `None` when none is (a function of another
+    /// instance or a host function).
+    pub export: Option<String>,
+}
+
+impl fmt::Display for FuncDesc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.export {
+            Some(name) => write!(f, "func \"{name}\" {}", self.ty),
+            None => write!(f, "func (not exported) {}", self.ty),
+        }
     }
 }
 

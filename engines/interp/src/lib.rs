@@ -16,7 +16,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use wasmlab_contract::{
-    Engine, EngineConfig, Error, Extern, Features, Imports, Instance, Module, Result, Store, Val,
+    Engine, EngineConfig, Error, Extern, Features, FuncDesc, Imports, Instance, Module, Result, Store, Val,
     downcast_module,
 };
 use wasmlab_runtime::{FuncRef, InstanceData, Item, ModuleInfo, sig};
@@ -218,6 +218,14 @@ impl Instance for InterpInstance {
 
     fn memory(&mut self, export: &str) -> Option<Vec<u8>> {
         self.data().memory_bytes(export)
+    }
+
+    fn table(&mut self, export: &str) -> Option<Vec<Val>> {
+        self.data().table_values(&self.store.rt, export)
+    }
+
+    fn describe_func(&mut self, handle: u32) -> Option<FuncDesc> {
+        self.data().describe_func(&self.store.rt, handle)
     }
 
     fn export(&mut self, name: &str) -> Option<Extern> {

@@ -15,7 +15,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use wasmlab_contract::{Error, Extern, ExternKind, HostFunc, Import, Imports, Trap, Val, ValType};
+use wasmlab_contract::{Error, Extern, ExternKind, FuncDesc, HostFunc, Import, Imports, Trap, Val, ValType};
 
 use crate::info::{ExportKind, ImportKind, Init, Limits, ModuleInfo, SegmentMode};
 use crate::sig;
@@ -496,6 +496,34 @@ impl InstanceData {
             Item::Global(g) => unsafe { Some(store.raw_to_val((*g).value, (*g).ty)) },
             _ => None,
         }
+    }
+
+    /// The elements of the exported table `name` as contract values.
+    pub fn table_values(&self, store: &Store, name: &str) -> Option<Vec<Val>> {
+        match self.export_item(name)? {
+            // SAFETY: the table is alive in the store.
+            Item::Table(t) => unsafe {
+                let t = &*t;
+                Some(t.elems().iter().map(|&raw| store.raw_to_val(raw, t.ty)).collect())
+            },
+            _ => None,
+        }
+    }
+
+    /// The store's function with handle `id`, described as seen from this
+    /// instance: its signature and its smallest-named export here, if any.
+    pub fn describe_func(&self, store: &Store, id: u32) -> Option<FuncDesc> {
+        let f = store.func_by_id(id)?;
+        let export = self
+            .info
+            .exports
+            .iter()
+            .filter(|(_, kind, i)| *kind == ExportKind::Func && self.funcs[*i as usize] == f)
+            .map(|(name, ..)| name)
+            .min()
+            .cloned();
+        // SAFETY: function references of the store are alive.
+        Some(FuncDesc { ty: sig::func_type(unsafe { (*f).sig }), export })
     }
 
     pub fn memory_bytes(&self, name: &str) -> Option<Vec<u8>> {

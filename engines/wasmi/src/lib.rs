@@ -8,7 +8,7 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use wasmlab_contract::{
-    Engine, EngineConfig, Error, Extern, ExternKind, Features, FuncType, Import, Imports, Instance, Module,
+    Engine, EngineConfig, Error, Extern, ExternKind, Features, FuncDesc, FuncType, Import, Imports, Instance, Module,
     Result, Store, Trap, Val, ValType, downcast_module,
 };
 
@@ -166,9 +166,23 @@ fn func_type(t: &wasmi::FuncType) -> FuncType {
 }
 
 /// Non-null function references handed to the harness, so a handle can
-/// come back as an argument.
+/// come back as an argument. A function gets one handle however often it
+/// is handed out, so equal handles mean the same function.
 #[derive(Default)]
-struct FuncHandles(Vec<wasmi::Func>);
+struct FuncHandles(Vec<wasmi::Func>, std::collections::HashMap<String, u32>);
+
+impl FuncHandles {
+    fn handle(&mut self, f: &wasmi::Func) -> u32 {
+        // wasmi 2.0 offers no public identity for a `Func`; its `Debug`
+        // form prints the store id and arena key, which identify it (the
+        // registry's `references` tests guard this against a wasmi upgrade).
+        let key = format!("{f:?}");
+        *self.1.entry(key).or_insert_with(|| {
+            self.0.push(*f);
+            (self.0.len() - 1) as u32
+        })
+    }
+}
 
 fn from_wasmi<C: wasmi::AsContext>(ctx: &C, handles: &mut FuncHandles, v: &wasmi::Val) -> Result<Val> {
     Ok(match v {
@@ -179,10 +193,7 @@ fn from_wasmi<C: wasmi::AsContext>(ctx: &C, handles: &mut FuncHandles, v: &wasmi
         wasmi::Val::V128(x) => Val::V128(x.as_u128()),
         wasmi::Val::FuncRef(r) => match r.val() {
             None => Val::FuncRef(None),
-            Some(f) => {
-                handles.0.push(*f);
-                Val::FuncRef(Some((handles.0.len() - 1) as u32))
-            }
+            Some(f) => Val::FuncRef(Some(handles.handle(f))),
         },
         wasmi::Val::ExternRef(r) => match r.val() {
             None => Val::ExternRef(None),
@@ -315,6 +326,34 @@ impl Instance for WasmiInstance {
     fn memory(&mut self, export: &str) -> Option<Vec<u8>> {
         let store = self.store.borrow();
         Some(self.instance.get_memory(&*store, export)?.data(&*store).to_vec())
+    }
+
+    fn table(&mut self, export: &str) -> Option<Vec<Val>> {
+        let store = self.store.borrow();
+        let t = self.instance.get_table(&*store, export)?;
+        (0..t.size(&*store))
+            .map(|i| from_wasmi(&*store, &mut self.handles, &wasmi::Val::from(t.get(&*store, i)?)).ok())
+            .collect()
+    }
+
+    fn describe_func(&mut self, handle: u32) -> Option<FuncDesc> {
+        let store = self.store.borrow();
+        let f = *self.handles.0.get(handle as usize)?;
+        let ty = func_type(&f.ty(&*store));
+        let exports: Vec<(String, wasmi::Func)> = self
+            .instance
+            .exports(&*store)
+            .filter_map(|e| {
+                let name = e.name().to_string();
+                e.into_func().map(|f| (name, f))
+            })
+            .collect();
+        let export = exports
+            .into_iter()
+            .filter(|(_, g)| self.handles.handle(g) == handle)
+            .map(|(name, _)| name)
+            .min();
+        Some(FuncDesc { ty, export })
     }
 
     fn export(&mut self, name: &str) -> Option<Extern> {

@@ -23,7 +23,7 @@ pub(crate) fn trap_of(e: &wasmtime::Error) -> Option<Trap> {
     }
     Some(match e.downcast_ref::<W>()? {
         W::StackOverflow => Trap::StackOverflow,
-        W::MemoryOutOfBounds | W::HeapMisaligned => Trap::MemoryOutOfBounds,
+        W::MemoryOutOfBounds => Trap::MemoryOutOfBounds,
         W::TableOutOfBounds => Trap::TableOutOfBounds,
         W::IndirectCallToNull => Trap::IndirectCallToNull,
         W::BadSignature => Trap::BadSignature,
@@ -33,7 +33,11 @@ pub(crate) fn trap_of(e: &wasmtime::Error) -> Option<Trap> {
         W::UnreachableCodeReached => Trap::Unreachable,
         W::OutOfFuel => Trap::OutOfFuel,
         W::NullReference => Trap::NullReference,
-        W::AllocationTooLarge | W::ArrayOutOfBounds => Trap::AllocationTooLarge,
+        W::AllocationTooLarge => Trap::AllocationTooLarge,
+        W::ArrayOutOfBounds => Trap::ArrayOutOfBounds,
+        // Everything else (`HeapMisaligned` of the threads proposal, the
+        // GC and exception traps beyond Wasm 2.0, ...) has no trap of ours:
+        // an internal error, never a look-alike trap.
         _ => return None,
     })
 }
@@ -80,10 +84,24 @@ pub(crate) fn func_type(ty: &wasmtime::FuncType) -> Option<FuncType> {
 }
 
 /// Per-store state: non-null function references handed out to the
-/// harness, so a handle can come back as an argument.
+/// harness, so a handle can come back as an argument. A function gets one
+/// handle however often it is handed out (`handles`, keyed by wasmtime's
+/// raw function pointer, which identifies a function within a store).
 #[derive(Default)]
 pub(crate) struct StoreData {
     pub funcs: Vec<Func>,
+    handles: std::collections::HashMap<usize, u32>,
+}
+
+/// The handle of `f` in this store, made on first sight.
+pub(crate) fn func_handle(mut store: impl AsContextMut<Data = StoreData>, f: &Func) -> u32 {
+    let mut ctx = store.as_context_mut();
+    let raw = f.to_raw(&mut ctx) as usize;
+    let data = ctx.data_mut();
+    *data.handles.entry(raw).or_insert_with(|| {
+        data.funcs.push(*f);
+        (data.funcs.len() - 1) as u32
+    })
 }
 
 pub(crate) fn from_wasmtime(mut store: impl AsContextMut<Data = StoreData>, v: &wasmtime::Val) -> Result<Val, Error> {
@@ -94,12 +112,7 @@ pub(crate) fn from_wasmtime(mut store: impl AsContextMut<Data = StoreData>, v: &
         wasmtime::Val::F64(b) => Val::F64(*b),
         wasmtime::Val::V128(x) => Val::V128(x.as_u128()),
         wasmtime::Val::FuncRef(None) => Val::FuncRef(None),
-        wasmtime::Val::FuncRef(Some(f)) => {
-            let mut ctx = store.as_context_mut();
-            let funcs = &mut ctx.data_mut().funcs;
-            funcs.push(*f);
-            Val::FuncRef(Some((funcs.len() - 1) as u32))
-        }
+        wasmtime::Val::FuncRef(Some(f)) => Val::FuncRef(Some(func_handle(&mut store, f))),
         wasmtime::Val::ExternRef(None) => Val::ExternRef(None),
         wasmtime::Val::ExternRef(Some(r)) => {
             let data = r.data(&store).map_err(|e| Error::Internal(format!("externref: {e:#}")))?;
@@ -131,4 +144,25 @@ pub(crate) fn to_wasmtime(mut store: impl AsContextMut<Data = StoreData>, v: &Va
             wasmtime::Val::ExternRef(Some(r))
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_two_wasmtime_traps_map_to_the_same_trap() {
+        let mut seen: Vec<(Trap, wasmtime::Trap)> = Vec::new();
+        for code in 0..=u8::MAX {
+            let Some(w) = wasmtime::Trap::from_u8(code) else { continue };
+            let Some(t) = trap_of(&wasmtime::Error::new(w)) else { continue };
+            if let Some((_, other)) = seen.iter().find(|(x, _)| *x == t) {
+                panic!("wasmtime traps {other:?} and {w:?} both map to {t:?}");
+            }
+            seen.push((t, w));
+        }
+        assert!(seen.len() >= 12, "the usual traps map: {seen:?}");
+        assert_eq!(trap_of(&wasmtime::Error::new(wasmtime::Trap::ArrayOutOfBounds)), Some(Trap::ArrayOutOfBounds));
+        assert_eq!(trap_of(&wasmtime::Error::new(wasmtime::Trap::HeapMisaligned)), None);
+    }
 }

@@ -5,7 +5,7 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use wasmlab_contract::{
-    Error, Extern, ExternKind, Import, Imports, Instance, Module, Result, Store, Val, downcast_module,
+    Error, Extern, ExternKind, FuncDesc, Import, Imports, Instance, Module, Result, Store, Val, downcast_module,
 };
 use wasmtime::Func;
 
@@ -135,6 +135,46 @@ impl Instance for WtInstance {
         let store = &mut inner.store;
         let m = self.instance.get_memory(&mut *store, export)?;
         Some(m.data(&*store).to_vec())
+    }
+
+    fn table(&mut self, export: &str) -> Option<Vec<Val>> {
+        let mut inner = self.inner.borrow_mut();
+        let store = &mut inner.store;
+        let t = self.instance.get_table(&mut *store, export)?;
+        let mut out = Vec::new();
+        for i in 0..t.size(&*store) {
+            let r = t.get(&mut *store, i)?;
+            let v = match r {
+                wasmtime::Ref::Func(f) => wasmtime::Val::FuncRef(f),
+                wasmtime::Ref::Extern(e) => wasmtime::Val::ExternRef(e),
+                _ => return None,
+            };
+            out.push(convert::from_wasmtime(&mut *store, &v).ok()?);
+        }
+        Some(out)
+    }
+
+    fn describe_func(&mut self, handle: u32) -> Option<FuncDesc> {
+        let mut inner = self.inner.borrow_mut();
+        let store = &mut inner.store;
+        let f = *store.data().funcs.get(handle as usize)?;
+        let ty = convert::func_type(&f.ty(&*store))?;
+        let exports: Vec<(String, Func)> = self
+            .instance
+            .exports(&mut *store)
+            .filter_map(|e| {
+                let name = e.name().to_string();
+                e.into_func().map(|f| (name, f))
+            })
+            .collect();
+        // Handles are one per function (see `convert::func_handle`), so
+        // equal handles mean the same function.
+        let export = exports
+            .into_iter()
+            .filter(|(_, g)| convert::func_handle(&mut *store, g) == handle)
+            .map(|(name, _)| name)
+            .min();
+        Some(FuncDesc { ty, export })
     }
 
     fn export(&mut self, name: &str) -> Option<Extern> {

@@ -153,19 +153,28 @@ pub fn plan(wasm: &[u8], rng: &mut Rng) -> Vec<Call> {
     calls
 }
 
-/// Exported globals and memories (what is compared after every call).
-pub fn observed_state(wasm: &[u8]) -> (Vec<String>, Vec<String>) {
-    let Ok(iface) = ModuleInterface::parse(wasm) else { return (Vec::new(), Vec::new()) };
-    let mut globals = Vec::new();
-    let mut memories = Vec::new();
+/// Exported globals, memories and tables (what is compared after every
+/// call).
+pub fn observed_state(wasm: &[u8]) -> Observed {
+    let mut seen = Observed::default();
+    let Ok(iface) = ModuleInterface::parse(wasm) else { return seen };
     for e in &iface.exports {
         match e.kind {
-            ExternKind::Global { .. } => globals.push(e.name.clone()),
-            ExternKind::Memory => memories.push(e.name.clone()),
-            _ => {}
+            ExternKind::Global { .. } => seen.globals.push(e.name.clone()),
+            ExternKind::Memory => seen.memories.push(e.name.clone()),
+            ExternKind::Table => seen.tables.push(e.name.clone()),
+            ExternKind::Func(_) => {}
         }
     }
-    (globals, memories)
+    seen
+}
+
+/// The exports whose state the oracle compares after every call.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Observed {
+    pub globals: Vec<String>,
+    pub memories: Vec<String>,
+    pub tables: Vec<String>,
 }
 
 /// Generates the cases of campaigns over engines supporting `features`.

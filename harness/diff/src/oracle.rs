@@ -4,12 +4,19 @@
 //!
 //! After each call it compares the results (floats by bits, except that any
 //! NaN equals any NaN in scalar results: [`Val::same_as`]), the trap kind,
-//! every exported global and every exported memory. Resource limits (stack
-//! exhaustion, engine fuel, out of memory) differ between engines by design:
-//! an engine hitting one becomes *inconclusive* and is not compared further
-//! on that instance (if the reference hits one, every engine is). An engine
-//! that reports [`Error::Unsupported`] for the module is *skipped*. A panic
-//! inside an engine is caught and reported as a *crash* of that engine.
+//! every exported global, memory and table. Function references (in
+//! results, globals and tables) compare by what each engine says the
+//! function is ([`FuncDesc`]: its signature and which export of the
+//! instance it is), since handles are engine-specific.
+//!
+//! Resource limits (stack exhaustion, engine fuel, memory caps) differ
+//! between engines by design: an engine hitting one becomes *inconclusive*
+//! and is not compared further on that instance (if the reference hits one,
+//! every engine is). An internal error is never agreement: it is a finding,
+//! except that one naming a resource limit is inconclusive when the
+//! reference hit a limit on the same step. An engine that reports
+//! [`Error::Unsupported`] for the module is *skipped*. A panic inside an
+//! engine is caught and reported as a *crash* of that engine.
 //!
 //! The result is a [`CaseReport`], a value: nothing here panics or exits.
 
@@ -17,9 +24,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use wasmlab_contract::{Engine, Error, Imports, Instance, Module, Val};
+use wasmlab_contract::{Engine, Error, FuncDesc, Imports, Instance, Module, Val};
 
-use crate::cases::{self, Call};
+use crate::cases::{self, Call, Observed};
 use crate::vals;
 
 /// What became of one engine on one case.
@@ -85,8 +92,9 @@ pub struct EngineReport {
 pub struct Divergence {
     pub engine: String,
     pub reference: String,
-    /// `compile`, `instantiate`, `result`, `trap`, `error`, `global`,
-    /// `memory`, or for findings from isolation `crash` / `hang`.
+    /// `compile`, `instantiate`, `result`, `trap`, `error`, `internal`,
+    /// `global`, `memory`, `table`, or for findings from isolation `crash`
+    /// / `hang`.
     pub kind: String,
     /// Index of the call after which it showed (none: compile/instantiate).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -183,9 +191,43 @@ impl CaseReport {
     }
 }
 
+/// A value as compared across engines: a function reference is replaced by
+/// what its engine says the function is (`None`: the engine could not say,
+/// which never equals anything).
+#[derive(Clone, Debug, PartialEq)]
+enum Seen {
+    Val(Val),
+    Func(Option<FuncDesc>),
+}
+
+impl Seen {
+    fn of(inst: &mut dyn Instance, v: Val) -> Seen {
+        match v {
+            Val::FuncRef(Some(h)) => Seen::Func(inst.describe_func(h)),
+            v => Seen::Val(v),
+        }
+    }
+
+    fn same_as(&self, other: &Seen) -> bool {
+        match (self, other) {
+            (Seen::Val(a), Seen::Val(b)) => a.same_as(b),
+            (Seen::Func(Some(a)), Seen::Func(Some(b))) => a == b,
+            _ => false,
+        }
+    }
+
+    fn text(&self) -> String {
+        match self {
+            Seen::Val(v) => vals::to_text(v),
+            Seen::Func(Some(d)) => d.to_string(),
+            Seen::Func(None) => "funcref (a handle its engine cannot describe)".into(),
+        }
+    }
+}
+
 /// What one engine did in one step.
 enum Outcome {
-    Values(Vec<Val>),
+    Values(Vec<Seen>),
     Failed(Error),
     Panicked(String),
 }
@@ -193,21 +235,35 @@ enum Outcome {
 impl Outcome {
     fn text(&self) -> String {
         match self {
-            Outcome::Values(v) => format!("[{}]", v.iter().map(vals::to_text).collect::<Vec<_>>().join(", ")),
+            Outcome::Values(v) => format!("[{}]", v.iter().map(Seen::text).collect::<Vec<_>>().join(", ")),
             Outcome::Failed(e) => format!("{} ({e})", e.kind()),
             Outcome::Panicked(m) => format!("panic: {m}"),
         }
     }
 }
 
-/// Whether an error is an engine resource limit rather than wasm semantics.
-/// Engines report running out of native resources differently (some as a
-/// trap, some as an internal error naming it); the phrases matched here are
-/// the documented ones and deliberately narrow.
-pub fn is_resource_limit(e: &Error) -> bool {
+/// Whether an error is a resource limit that an engine declares as such
+/// (stack exhaustion, engine fuel, a cap it reports as
+/// [`Error::ResourceLimit`]): engines may differ there by design.
+pub fn is_declared_limit(e: &Error) -> bool {
     match e {
         Error::Trap(t) => t.is_resource_limit(),
         Error::ResourceLimit(_) => true,
+        _ => false,
+    }
+}
+
+/// Whether an error is a resource limit, declared or reported as an
+/// internal error naming one (some engines report running out of native
+/// resources that way; the phrases are deliberately narrow). Such an
+/// internal error is only inconclusive next to a reference that hit a limit
+/// too: see [`compare`].
+pub fn is_resource_limit(e: &Error) -> bool {
+    is_declared_limit(e) || is_internal_limit(e)
+}
+
+fn is_internal_limit(e: &Error) -> bool {
+    match e {
         Error::Internal(m) => {
             let m = m.to_ascii_lowercase();
             ["out of memory", "resource limit", "stack overflow", "call stack exhausted"].iter().any(|p| m.contains(p))
@@ -235,10 +291,20 @@ enum Cmp {
     Differ(&'static str),
 }
 
+impl Cmp {
+    #[cfg(test)]
+    fn is_inconclusive(&self) -> bool {
+        matches!(self, Cmp::Inconclusive(_))
+    }
+}
+
 fn compare(reference: &Outcome, other: &Outcome) -> Cmp {
     use Outcome::*;
     match (reference, other) {
-        (_, Failed(e)) if is_resource_limit(e) => Cmp::Inconclusive(e.to_string()),
+        (_, Failed(e)) if is_declared_limit(e) => Cmp::Inconclusive(e.to_string()),
+        (Failed(r), Failed(e)) if is_resource_limit(r) && is_internal_limit(e) => Cmp::Inconclusive(e.to_string()),
+        // An internal error is a finding whatever the reference did.
+        (_, Failed(Error::Internal(_))) => Cmp::Differ("internal"),
         (Values(a), Values(b)) => {
             if a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same_as(y)) {
                 Cmp::Same
@@ -304,7 +370,7 @@ impl Oracle {
 
     /// Runs `wasm` with `calls` on every engine and compares.
     pub fn run(&self, wasm: &[u8], calls: &[Call]) -> CaseReport {
-        let (globals, memories) = cases::observed_state(wasm);
+        let observed = cases::observed_state(wasm);
         let mut lanes: Vec<Lane> = self
             .engines
             .iter()
@@ -319,7 +385,7 @@ impl Oracle {
             divergences: Vec::new(),
             trace: Vec::new(),
         };
-        self.run_lanes(&mut lanes, wasm, calls, &globals, &memories, &mut report);
+        self.run_lanes(&mut lanes, wasm, calls, &observed, &mut report);
         report.engines = lanes
             .iter()
             .map(|l| EngineReport { engine: l.engine.name().to_string(), status: l.status, note: l.note.clone() })
@@ -332,8 +398,7 @@ impl Oracle {
         lanes: &mut [Lane],
         wasm: &[u8],
         calls: &[Call],
-        globals: &[String],
-        memories: &[String],
+        observed: &Observed,
         report: &mut CaseReport,
     ) {
         // Compile.
@@ -404,7 +469,10 @@ impl Oracle {
             let outcomes: Vec<Outcome> = lanes
                 .iter_mut()
                 .map(|lane| match lane.instance.as_mut() {
-                    Some(inst) if lane.status == Status::Agree => match guarded(|| inst.call(&call.func, &call.args)) {
+                    Some(inst) if lane.status == Status::Agree => match guarded(|| {
+                        inst.call(&call.func, &call.args)
+                            .map(|vals| vals.into_iter().map(|v| Seen::of(inst.as_mut(), v)).collect())
+                    }) {
                         Ok(Ok(v)) => Outcome::Values(v),
                         Ok(Err(e)) => Outcome::Failed(e),
                         Err(p) => Outcome::Panicked(p),
@@ -426,7 +494,7 @@ impl Oracle {
             if !self.judge(lanes, &outcomes, report, "call", Some(n), what) {
                 return;
             }
-            if !self.compare_state(lanes, globals, memories, report, n) {
+            if !self.compare_state(lanes, observed, report, n) {
                 return;
             }
             if lanes.iter().skip(1).all(|l| !l.live()) {
@@ -485,6 +553,24 @@ impl Oracle {
                 }
                 return false;
             }
+            // The reference failing inside is a finding about it, and leaves
+            // nothing to compare the others with.
+            Outcome::Failed(Error::Internal(m)) => {
+                lanes[0].stop(Status::Diverged, format!("internal error in {stage}: {m}"));
+                for lane in lanes.iter_mut().skip(1).filter(|l| l.live()) {
+                    lane.stop(Status::Inconclusive, format!("the reference failed internally in {stage}"));
+                }
+                report.divergences.push(Divergence {
+                    engine: reference.clone(),
+                    reference: reference.clone(),
+                    kind: "internal".into(),
+                    call,
+                    what,
+                    expected: "no internal error".into(),
+                    actual: outcomes[0].text(),
+                });
+                return false;
+            }
             _ => {}
         }
         for i in 1..lanes.len() {
@@ -501,7 +587,7 @@ impl Oracle {
                         continue;
                     }
                     Cmp::Differ(kind) => {
-                        let kind = if stage == "call" { kind } else { stage };
+                        let kind = if stage == "call" || kind == "internal" { kind } else { stage };
                         (Status::Diverged, String::new(), kind)
                     }
                 },
@@ -520,20 +606,18 @@ impl Oracle {
         true
     }
 
-    fn compare_state(
-        &self,
-        lanes: &mut [Lane],
-        globals: &[String],
-        memories: &[String],
-        report: &mut CaseReport,
-        call: usize,
-    ) -> bool {
-        let show = |v: &Option<Val>| v.as_ref().map_or("(none)".to_string(), vals::to_text);
-        self.compare_exports(lanes, globals, "global", |i, g| i.global(g), report, call, |e, a| {
+    fn compare_state(&self, lanes: &mut [Lane], observed: &Observed, report: &mut CaseReport, call: usize) -> bool {
+        let show = |v: &Option<Seen>| v.as_ref().map_or("(none)".to_string(), Seen::text);
+        let read_global = |i: &mut dyn Instance, g: &str| i.global(g).map(|v| Seen::of(i, v));
+        let read_table =
+            |i: &mut dyn Instance, t: &str| i.table(t).map(|vs| vs.into_iter().map(|v| Seen::of(i, v)).collect::<Vec<_>>());
+        self.compare_exports(lanes, &observed.globals, "global", read_global, report, call, |e, a| {
             let same = matches!((e, a), (Some(x), Some(y)) if x.same_as(y)) || matches!((e, a), (None, None));
             (!same).then(|| (show(e), show(a)))
-        }) && self.compare_exports(lanes, memories, "memory", |i, m| i.memory(m), report, call, |e, a| {
+        }) && self.compare_exports(lanes, &observed.memories, "memory", |i, m| i.memory(m), report, call, |e, a| {
             (e != a).then(|| describe_memory_difference(e.as_deref(), a.as_deref()))
+        }) && self.compare_exports(lanes, &observed.tables, "table", read_table, report, call, |e, a| {
+            describe_table_difference(e.as_deref(), a.as_deref())
         })
     }
 
@@ -602,6 +686,24 @@ impl Oracle {
     }
 }
 
+/// How two tables differ (lengths, or the first differing element and how
+/// many differ), or `None` when they are the same.
+fn describe_table_difference(a: Option<&[Seen]>, b: Option<&[Seen]>) -> Option<(String, String)> {
+    match (a, b) {
+        (None, None) => None,
+        (Some(a), Some(b)) if a.len() != b.len() => Some((format!("{} elements", a.len()), format!("{} elements", b.len()))),
+        (Some(a), Some(b)) => {
+            let at = a.iter().zip(b).position(|(x, y)| !x.same_as(y))?;
+            let differing = a.iter().zip(b).filter(|(x, y)| !x.same_as(y)).count();
+            Some((format!("[{at}] = {} ({differing} elements differ)", a[at].text()), format!("[{at}] = {}", b[at].text())))
+        }
+        (a, b) => {
+            let show = |t: Option<&[Seen]>| t.map_or("(no table)".to_string(), |t| format!("{} elements", t.len()));
+            Some((show(a), show(b)))
+        }
+    }
+}
+
 /// A short description of how two memories differ: sizes, or the first
 /// differing offset with a few bytes around it.
 fn describe_memory_difference(a: Option<&[u8]>, b: Option<&[u8]>) -> (String, String) {
@@ -628,7 +730,7 @@ fn describe_memory_difference(a: Option<&[u8]>, b: Option<&[u8]>) -> (String, St
 mod tests {
     use std::any::Any;
 
-    use wasmlab_contract::{Extern, Features, Store, Trap};
+    use wasmlab_contract::{Extern, Features, FuncType, Store, Trap, ValType};
 
     use super::*;
 
@@ -640,6 +742,8 @@ mod tests {
         answer: fn(&str, &[Val], u32) -> Result<Vec<Val>, Error>,
         global: fn(u32) -> Val,
         memory: fn(u32) -> Vec<u8>,
+        table: fn(u32) -> Vec<Val>,
+        describe: fn(u32) -> Option<FuncDesc>,
         unsupported: bool,
     }
 
@@ -653,6 +757,8 @@ mod tests {
             },
             global: |n| Val::I32(n as i32),
             memory: |n| vec![n as u8; 4],
+            table: |_| vec![Val::FuncRef(Some(0)), Val::FuncRef(None)],
+            describe: |h| (h == 0).then(|| FuncDesc { ty: FuncType::new([ValType::I32], [ValType::I32]), export: Some("f".into()) }),
             unsupported: false,
         }
     }
@@ -702,6 +808,12 @@ mod tests {
         fn memory(&mut self, _e: &str) -> Option<Vec<u8>> {
             Some((self.0.memory)(self.1))
         }
+        fn table(&mut self, _e: &str) -> Option<Vec<Val>> {
+            Some((self.0.table)(self.1))
+        }
+        fn describe_func(&mut self, h: u32) -> Option<FuncDesc> {
+            (self.0.describe)(h)
+        }
         fn export(&mut self, _n: &str) -> Option<Extern> {
             None
         }
@@ -711,7 +823,8 @@ mod tests {
         wat::parse_str(
             r#"(module (func (export "f") (param i32) (result i32) local.get 0)
                        (global (export "g") (mut i32) (i32.const 0))
-                       (memory (export "m") 1 1))"#,
+                       (memory (export "m") 1 1)
+                       (table (export "t") 2 2 funcref))"#,
         )
         .unwrap()
     }
@@ -841,6 +954,104 @@ mod tests {
         assert_eq!(r.status("p"), Some(Status::Crashed));
         assert_eq!(r.status("c"), Some(Status::Agree));
         assert!(r.divergences[0].actual.contains("engine bug"));
+    }
+
+    #[test]
+    fn internal_errors_are_findings_even_when_both_engines_fail_alike() {
+        let mut broken = honest("b");
+        broken.answer = |_, _, _| Err(Error::Internal("lost a register".into()));
+        let mut also_broken = broken.clone();
+        also_broken.name = "a";
+        let r = run(vec![also_broken, broken.clone()], &[1]);
+        assert_eq!(r.verdict(), Verdict::Diverged, "{r:?}");
+        assert_eq!(r.status("a"), Some(Status::Diverged), "the reference failing inside is a finding about it");
+        assert_eq!(r.divergences[0].kind, "internal");
+
+        let r = run(vec![honest("a"), broken], &[1]);
+        assert_eq!(r.verdict(), Verdict::Diverged);
+        assert_eq!((r.divergences[0].engine.as_str(), r.divergences[0].kind.as_str()), ("b", "internal"));
+    }
+
+    #[test]
+    fn an_internal_error_naming_a_limit_is_inconclusive_only_beside_a_limit() {
+        let mut oom = honest("b");
+        oom.answer = |_, _, _| Err(Error::Internal("out of memory while growing the stack".into()));
+        let r = run(vec![honest("a"), oom.clone()], &[1]);
+        assert_eq!(r.verdict(), Verdict::Diverged, "the reference did not hit a limit: {r:?}");
+        assert_eq!(r.divergences[0].kind, "internal");
+
+        let mut deep = honest("a");
+        deep.answer = |_, _, _| Err(Error::Trap(Trap::StackOverflow));
+        let r = run(vec![deep, oom.clone()], &[1]);
+        assert_eq!(r.verdict(), Verdict::Inconclusive, "{r:?}");
+        // A declared limit stays inconclusive whatever the reference did.
+        let mut capped = honest("b");
+        capped.answer = |_, _, _| Err(Error::ResourceLimit("memory cap".into()));
+        assert_eq!(run(vec![honest("a"), capped], &[1]).verdict(), Verdict::Inconclusive);
+        assert!(compare(&Outcome::Failed(Error::Trap(Trap::OutOfFuel)), &Outcome::Failed(Error::Internal("stack overflow".into())))
+            .is_inconclusive());
+    }
+
+    #[test]
+    fn tables_are_compared_after_every_call() {
+        // Length.
+        let mut short = honest("b");
+        short.table = |n| if n == 2 { vec![Val::FuncRef(Some(0))] } else { honest("x").table.clone()(n) };
+        let r = run(vec![honest("a"), short], &[1, 2, 3]);
+        let d = &r.divergences[0];
+        assert_eq!((d.kind.as_str(), d.call, d.what.as_str()), ("table", Some(1), "table \"t\""));
+        assert_eq!((d.expected.as_str(), d.actual.as_str()), ("2 elements", "1 elements"));
+
+        // Null-ness.
+        let mut nulled = honest("b");
+        nulled.table = |_| vec![Val::FuncRef(None), Val::FuncRef(None)];
+        let r = run(vec![honest("a"), nulled], &[1]);
+        assert_eq!(r.divergences[0].kind, "table");
+        assert!(r.divergences[0].actual.starts_with("[0] = funcref:null"), "{}", r.divergences[0].actual);
+
+        // Identity: another handle that is another function.
+        let mut other_func = honest("b");
+        other_func.table = |_| vec![Val::FuncRef(Some(1)), Val::FuncRef(None)];
+        other_func.describe = |h| Some(FuncDesc { ty: FuncType::new([ValType::I32], [ValType::I32]), export: Some(format!("f{h}")) });
+        let r = run(vec![honest("a"), other_func], &[1]);
+        assert_eq!(r.divergences[0].kind, "table", "{r:?}");
+        assert!(r.divergences[0].actual.contains("\"f1\""), "{}", r.divergences[0].actual);
+
+        // Signature.
+        let mut other_sig = honest("b");
+        other_sig.describe = |_| Some(FuncDesc { ty: FuncType::new([], []), export: Some("f".into()) });
+        assert_eq!(run(vec![honest("a"), other_sig], &[1]).divergences[0].kind, "table");
+
+        // Handles differ between engines, yet the same function agrees.
+        let mut renumbered = honest("b");
+        renumbered.table = |_| vec![Val::FuncRef(Some(7)), Val::FuncRef(None)];
+        renumbered.describe = |h| (h == 7).then(|| FuncDesc { ty: FuncType::new([ValType::I32], [ValType::I32]), export: Some("f".into()) });
+        assert_eq!(run(vec![honest("a"), renumbered], &[1]).verdict(), Verdict::Agree);
+
+        // A handle the engine cannot describe never agrees.
+        let mut mute = honest("b");
+        mute.describe = |_| None;
+        let mut mute_ref = mute.clone();
+        mute_ref.name = "a";
+        assert_eq!(run(vec![mute_ref, mute], &[1]).verdict(), Verdict::Diverged);
+    }
+
+    #[test]
+    fn function_references_in_results_compare_by_what_they_are() {
+        let mut a = honest("a");
+        a.answer = |_, _, _| Ok(vec![Val::FuncRef(Some(0))]);
+        let mut same = honest("b");
+        same.answer = |_, _, _| Ok(vec![Val::FuncRef(Some(7))]);
+        same.table = |_| vec![Val::FuncRef(Some(7)), Val::FuncRef(None)];
+        same.describe = |h| (h == 7).then(|| FuncDesc { ty: FuncType::new([ValType::I32], [ValType::I32]), export: Some("f".into()) });
+        assert_eq!(run(vec![a.clone(), same], &[1]).verdict(), Verdict::Agree);
+
+        let mut other = honest("b");
+        other.answer = |_, _, _| Ok(vec![Val::FuncRef(Some(3))]);
+        other.describe = |h| Some(FuncDesc { ty: FuncType::new([ValType::I32], [ValType::I32]), export: (h == 0).then(|| "f".into()) });
+        let r = run(vec![a, other], &[1]);
+        assert_eq!(r.divergences[0].kind, "result", "{r:?}");
+        assert_eq!(r.divergences[0].actual, "[func (not exported) [i32] -> [i32]]");
     }
 
     #[test]
