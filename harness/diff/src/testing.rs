@@ -13,6 +13,11 @@
 //!   miscompiled operator would. (`i32.xor` is there because wasm-smith
 //!   modules fold many values into exported globals with it, so short
 //!   campaigns reach the condition; `i32.add` alone is rarer.)
+//! - `test-faulty-table`: a fault seen mostly in table state. In every
+//!   element segment that lists functions, the first two entries are
+//!   swapped (when they differ), so tables hold the wrong functions: the
+//!   oracle's table comparison sees it by function identity, a
+//!   `call_indirect` only when the two functions behave differently.
 //! - `test-abort`: calls `std::process::abort()` when asked to compile a
 //!   module that exports more than [`ABORT_OVER_EXPORTED_FUNCS`] functions.
 
@@ -24,8 +29,9 @@ use wasmlab_contract::{Engine, EngineConfig, Error, Features, Module, ModuleInte
 use wasmparser::{FunctionBody, Operator, Parser, Payload, TypeRef};
 
 pub const FAULTY: &str = "test-faulty-i32";
+pub const FAULTY_TABLE: &str = "test-faulty-table";
 pub const ABORT: &str = "test-abort";
-pub const NAMES: &[&str] = &[FAULTY, ABORT];
+pub const NAMES: &[&str] = &[FAULTY, FAULTY_TABLE, ABORT];
 
 /// Low enough that a short campaign meets such modules (about one smith
 /// module in eight has more).
@@ -39,6 +45,7 @@ pub fn create(name: &str, config: &EngineConfig) -> Result<Arc<dyn Engine>> {
     let base: Arc<dyn Engine> = Arc::from(wasmlab_registry::create("wasmi", config)?);
     match name {
         FAULTY => Ok(Arc::new(FaultyAdd { base })),
+        FAULTY_TABLE => Ok(Arc::new(FaultyTable { base })),
         ABORT => Ok(Arc::new(Abort { base })),
         _ => Err(Error::Usage(format!("unknown test engine '{name}'"))),
     }
@@ -62,6 +69,30 @@ impl Engine for FaultyAdd {
         // Invalid input goes to wasmi unchanged, so errors stay wasmi's.
         self.base.features().check(wasm)?;
         let faulty = plant_add_fault(wasm).map_err(|e| Error::Internal(format!("planting the fault: {e}")))?;
+        self.base.compile(&faulty)
+    }
+    fn new_store(&self) -> Box<dyn Store> {
+        self.base.new_store()
+    }
+}
+
+struct FaultyTable {
+    base: Arc<dyn Engine>,
+}
+
+impl Engine for FaultyTable {
+    fn name(&self) -> &'static str {
+        FAULTY_TABLE
+    }
+    fn version(&self) -> String {
+        format!("wasmi {} with a planted element segment fault", self.base.version())
+    }
+    fn features(&self) -> Features {
+        self.base.features()
+    }
+    fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>> {
+        self.base.features().check(wasm)?;
+        let faulty = plant_table_fault(wasm).map_err(|e| Error::Internal(format!("planting the fault: {e}")))?;
         self.base.compile(&faulty)
     }
     fn new_store(&self) -> Box<dyn Store> {
@@ -182,6 +213,34 @@ impl Reencode for Planter {
     }
 }
 
+/// Rewrites every element segment that lists functions so that its first
+/// two entries are swapped.
+pub fn plant_table_fault(wasm: &[u8]) -> std::result::Result<Vec<u8>, String> {
+    let mut module = wasm_encoder::Module::new();
+    SegmentPlanter.parse_core_module(&mut module, Parser::new(0), wasm).map_err(|e| e.to_string())?;
+    Ok(module.finish())
+}
+
+struct SegmentPlanter;
+
+impl Reencode for SegmentPlanter {
+    type Error = std::convert::Infallible;
+
+    fn element_items<'a>(
+        &mut self,
+        items: wasmparser::ElementItems<'a>,
+    ) -> std::result::Result<wasm_encoder::Elements<'a>, wasm_encoder::reencode::Error<Self::Error>> {
+        Ok(match wasm_encoder::reencode::utils::element_items(self, items)? {
+            wasm_encoder::Elements::Functions(funcs) if funcs.len() >= 2 => {
+                let mut funcs = funcs.into_owned();
+                funcs.swap(0, 1);
+                wasm_encoder::Elements::Functions(funcs.into())
+            }
+            other => other,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,5 +269,33 @@ mod tests {
         assert_eq!(g.call("xor", &[I32(0x150), I32(0x0a)]).unwrap(), vec![I32(0x15a)]);
         assert_eq!(b.call("xor", &[I32(0x150), I32(0x0a)]).unwrap(), vec![I32(0x15b)]);
         assert_eq!(b.call("xor", &[I32(0x150), I32(0x0b)]).unwrap(), vec![I32(0x15b)]);
+    }
+
+    #[test]
+    fn planted_table_fault_swaps_segment_entries() {
+        let wasm = wat::parse_str(
+            r#"(module (table (export "t") 3 funcref)
+                 (func $f (export "f") (result i32) i32.const 1)
+                 (func $g (export "g") (result i32) i32.const 2)
+                 (elem (i32.const 0) func $f $g $f)
+                 (func (export "first") (result i32) i32.const 0 call_indirect (result i32)))"#,
+        )
+        .unwrap();
+        let faulty = plant_table_fault(&wasm).unwrap();
+        Features::WASM2.check(&faulty).unwrap();
+        let config = EngineConfig::default();
+        let good = wasmlab_registry::create("wasmi", &config).unwrap();
+        let bad = FaultyTable { base: Arc::from(wasmlab_registry::create("wasmi", &config).unwrap()) };
+        let (mut g, mut b) = (good.instantiate_fresh(&wasm).unwrap(), bad.instantiate_fresh(&wasm).unwrap());
+        use wasmlab_contract::Val;
+        assert_eq!(g.call("first", &[]).unwrap(), vec![Val::I32(1)]);
+        assert_eq!(b.call("first", &[]).unwrap(), vec![Val::I32(2)]);
+        let export_of = |inst: &mut Box<dyn wasmlab_contract::Instance>, i: usize| match inst.table("t").unwrap()[i] {
+            Val::FuncRef(Some(h)) => inst.describe_func(h).unwrap().export,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(export_of(&mut g, 0).as_deref(), Some("f"));
+        assert_eq!(export_of(&mut b, 0).as_deref(), Some("g"));
+        assert_eq!(export_of(&mut b, 2).as_deref(), Some("f"), "only the first two are swapped");
     }
 }

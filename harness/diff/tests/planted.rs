@@ -36,6 +36,17 @@ fn config(engines: &[&str], count: u64, out: &std::path::Path) -> CampaignConfig
 }
 
 #[test]
+fn a_planted_table_fault_is_found_by_the_table_comparison() {
+    let out = tempfile::tempdir().unwrap();
+    let mut cfg = config(&["wasmtime", testing::FAULTY_TABLE], 400, out.path());
+    cfg.shrink_attempts = 0;
+    let summary = campaign::run(cfg).unwrap();
+    assert!(summary.divergences > 0, "the fault went unnoticed: {summary:?}");
+    assert!(summary.classes.keys().all(|c| c.starts_with(testing::FAULTY_TABLE)), "{:?}", summary.classes);
+    assert!(summary.classes.keys().any(|c| c.ends_with(": table")), "seen in a table: {:?}", summary.classes);
+}
+
+#[test]
 fn a_planted_operator_fault_is_found_and_shrunk() {
     let out = tempfile::tempdir().unwrap();
     let summary = campaign::run(config(&["wasmtime", testing::FAULTY], 600, out.path())).unwrap();
