@@ -39,13 +39,11 @@ pub struct EngineConfig {
     /// Where engines that keep compiled artifacts on disk (AOT) put them;
     /// `None` = a default under the system temporary directory.
     pub cache_dir: Option<PathBuf>,
-    /// Compile everything up front instead of tiering (for engines that tier).
-    pub eager: bool,
 }
 
 impl Default for EngineConfig {
     fn default() -> Self {
-        EngineConfig { features: Features::WASM2, fuel: None, cache_dir: None, eager: false }
+        EngineConfig { features: Features::WASM2, fuel: None, cache_dir: None }
     }
 }
 

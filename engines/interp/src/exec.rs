@@ -13,6 +13,12 @@
 //! Unoptimized builds (no sibling-call optimization) return to the
 //! trampoline after every instruction.
 //!
+//! Fuel, the trap slot and the call depth are the store's
+//! [`ExecState`], read and written in place (the state generated code will
+//! share): a handler traps by recording the trap in the slot and returning
+//! [`Flow::Trap`], and code outside the dispatch loop (host functions, later
+//! compiled code) that returns with the slot set has trapped the same way.
+//!
 //! Invariants the unsafe register and code accesses rely on (established by
 //! the translator and checked at every call):
 //! - every register index in a function's code is below its `frame_size`,
@@ -23,9 +29,9 @@
 //!   its end);
 //! - indices of functions, globals, tables and segments were validated.
 
-use wasmlab_contract::{Trap, Val};
+use wasmlab_contract::{Error, Trap, Val};
 use wasmlab_regir::{Func, Instr};
-use wasmlab_runtime::{FuncRef, InstanceData, Table, VmCtx, raw, sig};
+use wasmlab_runtime::{ExecState, FuncRef, InstanceData, Table, VmCtx, raw, sig, trap_code};
 
 /// Deepest wasm call nesting.
 pub const MAX_FRAMES: usize = 50_000;
@@ -124,16 +130,12 @@ struct Frame {
 pub struct Vm {
     stack: Vec<u64>,
     frames: Vec<Frame>,
+    /// The store's execution state (fuel, trap slot, depth).
+    exec: *mut ExecState,
 }
 
-impl Default for Vm {
-    fn default() -> Self {
-        Vm {
-            stack: vec![0; INITIAL_SLOTS],
-            frames: Vec::new(),
-        }
-    }
-}
+/// The trap slot of the store's [`ExecState`] holds a trap.
+struct Trapped;
 
 /// How a handler left.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -143,7 +145,7 @@ enum Flow {
     Continue,
     /// The outermost function returned.
     Done,
-    /// Trapped with `State::trap`.
+    /// Trapped: the trap slot holds the trap.
     Trap,
 }
 
@@ -155,10 +157,10 @@ struct State {
     func: *const IFunc,
     code: *const Op,
     base: usize,
+    /// `Vm::frames` length when the outermost function was entered.
     entry_depth: usize,
-    fuel: i64,
+    exec: *mut ExecState,
     loop_counter: *mut u32,
-    trap: Trap,
     /// Below this native stack address, back-edges and calls unwind
     /// through the trampoline (tail-call dispatch only).
     #[cfg_attr(not(interp_tail_calls), allow(dead_code))]
@@ -171,31 +173,61 @@ struct State {
 }
 
 impl Vm {
+    /// Stacks for a store whose execution state is `exec`.
+    pub fn new(exec: *mut ExecState) -> Vm {
+        Vm {
+            stack: vec![0; INITIAL_SLOTS],
+            frames: Vec::new(),
+            exec,
+        }
+    }
+
+    /// Records `t` in the trap slot.
+    #[cold]
+    fn trap(&mut self, t: Trap) -> Trapped {
+        // SAFETY: the store's execution state outlives its `Vm`.
+        unsafe { (*self.exec).trap = trap_code(t) };
+        Trapped
+    }
+
     /// Makes `stack[..need]` exist, within [`MAX_SLOTS`].
     #[cold]
-    fn grow(&mut self, need: usize) -> Result<(), Trap> {
+    fn grow(&mut self, need: usize) -> Result<(), Trapped> {
         if need > MAX_SLOTS {
-            return Err(Trap::StackOverflow);
+            return Err(self.trap(Trap::StackOverflow));
         }
         let len = need.next_power_of_two().min(MAX_SLOTS);
         self.stack.resize(len, 0);
         Ok(())
     }
 
-    /// Calls `f` with raw `args`; the raw results.
+    /// Calls `f` with raw `args`; the raw results. Fuel is whatever the
+    /// store's execution state holds.
     ///
     /// # Safety
-    /// `f` must be a function reference of a live store whose instances'
-    /// `VmCtx::code` point to [`Code`] of this interpreter, and `args` must
-    /// match its signature.
-    pub unsafe fn invoke(
-        &mut self,
-        f: *const FuncRef,
-        args: &[u64],
-        fuel: &mut i64,
-    ) -> Result<Vec<u64>, Trap> {
+    /// `f` must be a function reference of the live store this `Vm` was
+    /// made for, whose instances' `VmCtx::code` point to [`Code`] of this
+    /// interpreter, and `args` must match its signature.
+    pub unsafe fn invoke(&mut self, f: *const FuncRef, args: &[u64]) -> Result<Vec<u64>, Error> {
         let ty = sig::func_type(unsafe { (*f).sig });
-        let n = args.len().max(ty.results.len());
+        // SAFETY: the store's execution state outlives its `Vm`.
+        let depth = unsafe { (*self.exec).depth };
+        let r = unsafe { self.invoke_raw(f, args, ty.results.len()) };
+        // SAFETY: as above.
+        let exec = unsafe { &mut *self.exec };
+        // A trap abandons the frames it unwinds.
+        exec.depth = depth;
+        match r {
+            Ok(()) => Ok(self.stack[..ty.results.len()].to_vec()),
+            Err(Trapped) => Err(exec
+                .take_trap()
+                .unwrap_or_else(|| Error::Internal("trapped with an empty trap slot".into()))),
+        }
+    }
+
+    /// [`Vm::invoke`] up to the results, which are left at `stack[..]`.
+    unsafe fn invoke_raw(&mut self, f: *const FuncRef, args: &[u64], nresults: usize) -> Result<(), Trapped> {
+        let n = args.len().max(nresults);
         if self.stack.len() < n {
             self.grow(n)?;
         }
@@ -203,21 +235,21 @@ impl Vm {
         self.frames.clear();
         unsafe {
             if !(*f).host.is_null() {
-                self.call_host(f, 0)?;
+                self.call_host(f, 0)
             } else {
                 let vmctx = (*f).vmctx;
                 let code = &*((*vmctx).code as *const Code);
                 let func = &code.funcs[(*f).index as usize];
                 self.enter(func, 0)?;
-                self.run(func, vmctx, (*f).index, fuel)?;
+                self.run(func, vmctx, (*f).index)
             }
         }
-        Ok(self.stack[..ty.results.len()].to_vec())
     }
 
-    /// Calls a host function with the arguments at `stack[base..]`.
+    /// Calls a host function with the arguments at `stack[base..]`. A host
+    /// that returns with the trap slot set has trapped.
     #[inline(never)]
-    unsafe fn call_host(&mut self, f: *const FuncRef, base: usize) -> Result<(), Trap> {
+    unsafe fn call_host(&mut self, f: *const FuncRef, base: usize) -> Result<(), Trapped> {
         // SAFETY: a host FuncRef points to its live HostFunc.
         let h = unsafe { &*(*f).host };
         let args: Vec<Val> =
@@ -226,11 +258,18 @@ impl Vm {
                 .enumerate()
                 .map(|(i, t)| raw_val(self.stack[base + i], *t))
                 .collect();
-        let results = h.call(&args)?;
+        let results = match h.call(&args) {
+            Ok(r) => r,
+            Err(t) => return Err(self.trap(t)),
+        };
+        // SAFETY: the store's execution state outlives its `Vm`.
+        if unsafe { (*self.exec).trap } != 0 {
+            return Err(Trapped);
+        }
         if results.len() != h.ty.results.len()
             || results.iter().zip(&h.ty.results).any(|(v, t)| v.ty() != *t)
         {
-            return Err(Trap::HostError);
+            return Err(self.trap(Trap::HostError));
         }
         if self.stack.len() < base + results.len() {
             self.grow(base + results.len())?;
@@ -238,7 +277,7 @@ impl Vm {
         for (i, v) in results.into_iter().enumerate() {
             self.stack[base + i] = match v {
                 // A host cannot make function references of this store.
-                Val::FuncRef(Some(_)) => return Err(Trap::HostError),
+                Val::FuncRef(Some(_)) => return Err(self.trap(Trap::HostError)),
                 v => raw::from_val(v),
             };
         }
@@ -247,28 +286,30 @@ impl Vm {
 
     /// Prepares a frame for `func` at `base`: room, depth, zeroed locals.
     #[inline(always)]
-    fn enter(&mut self, func: &IFunc, base: usize) -> Result<(), Trap> {
+    fn enter(&mut self, func: &IFunc, base: usize) -> Result<(), Trapped> {
         let need = base + func.frame_size as usize;
         if need > self.stack.len() {
             self.grow(need)?;
         }
-        if self.frames.len() >= MAX_FRAMES {
-            return Err(Trap::StackOverflow);
+        // SAFETY: the store's execution state outlives its `Vm`.
+        let exec = unsafe { &mut *self.exec };
+        if exec.depth as usize >= MAX_FRAMES {
+            return Err(self.trap(Trap::StackOverflow));
         }
+        exec.depth += 1;
         self.stack[base + func.num_params as usize..base + func.num_locals as usize].fill(0);
         Ok(())
     }
 
     /// Runs `func` (entered at stack base 0) until it returns to the host.
-    unsafe fn run(
-        &mut self,
-        func: &IFunc,
-        vmctx: *mut VmCtx,
-        index: u32,
-        fuel: &mut i64,
-    ) -> Result<(), Trap> {
+    unsafe fn run(&mut self, func: &IFunc, vmctx: *mut VmCtx, index: u32) -> Result<(), Trapped> {
         unsafe {
             *(*vmctx).call_counts.add(index as usize) += 1;
+            let exec = self.exec;
+            (*exec).fuel -= 1;
+            if (*exec).fuel < 0 {
+                return Err(self.trap(Trap::OutOfFuel));
+            }
             let mut st = State {
                 vm: self,
                 vmctx,
@@ -276,31 +317,24 @@ impl Vm {
                 code: func.code.as_ptr(),
                 base: 0,
                 entry_depth: self.frames.len(),
-                fuel: *fuel - 1,
+                exec,
                 loop_counter: (*vmctx).loop_counts.add(index as usize),
-                trap: Trap::Unreachable,
                 sp_limit: native_sp().saturating_sub(NATIVE_STACK_BUDGET),
                 next: func.code.as_ptr(),
                 regs: self.stack.as_mut_ptr(),
                 mem: (*vmctx).mem_base,
                 len: (*vmctx).mem_len,
             };
-            let flow = if st.fuel < 0 {
-                st.trap = Trap::OutOfFuel;
-                Flow::Trap
-            } else {
-                let st: *mut State = &mut st;
-                loop {
-                    let s = &*st;
-                    let flow = ((*s.next).handler)(s.next, s.regs, s.mem, s.len, st);
-                    if flow != Flow::Continue {
-                        break flow;
-                    }
+            let st: *mut State = &mut st;
+            let flow = loop {
+                let s = &*st;
+                let flow = ((*s.next).handler)(s.next, s.regs, s.mem, s.len, st);
+                if flow != Flow::Continue {
+                    break flow;
                 }
             };
-            *fuel = st.fuel;
             match flow {
-                Flow::Trap => Err(st.trap),
+                Flow::Trap => Err(Trapped),
                 _ => Ok(()),
             }
         }
@@ -336,8 +370,18 @@ macro_rules! handlers {
                         }
                         macro_rules! trap {
                             ($t:expr) => {{
-                                (*st).trap = $t;
+                                (*(*st).exec).trap = trap_code($t);
                                 return Flow::Trap;
+                            }};
+                        }
+                        /// Takes one step of fuel, trapping when none is left.
+                        macro_rules! use_fuel {
+                            ($exec:expr) => {{
+                                let exec: *mut ExecState = $exec;
+                                (*exec).fuel -= 1;
+                                if (*exec).fuel < 0 {
+                                    trap!(Trap::OutOfFuel);
+                                }
                             }};
                         }
                         /// Continues at `$n` through the trampoline.
@@ -396,11 +440,8 @@ macro_rules! handlers {
                             ($t:expr) => {{
                                 let t = (*st).code.add($t as usize);
                                 if t <= ip {
+                                    use_fuel!((*st).exec);
                                     let s = &mut *st;
-                                    s.fuel -= 1;
-                                    if s.fuel < 0 {
-                                        trap!(Trap::OutOfFuel);
-                                    }
                                     *s.loop_counter = (*s.loop_counter).wrapping_add(1);
                                     bounded_continue!(t);
                                 }
@@ -537,13 +578,10 @@ macro_rules! handlers {
                                 let s = &mut *st;
                                 let vm = &mut *s.vm;
                                 let new_base = s.base + $b as usize;
-                                if let Err(t) = vm.enter(&*callee, new_base) {
-                                    trap!(t);
+                                if vm.enter(&*callee, new_base).is_err() {
+                                    return Flow::Trap;
                                 }
-                                s.fuel -= 1;
-                                if s.fuel < 0 {
-                                    trap!(Trap::OutOfFuel);
-                                }
+                                use_fuel!(s.exec);
                                 vm.frames.push(Frame { func: s.func, ip: next, base: s.base, vmctx: s.vmctx, loop_counter: s.loop_counter });
                                 let ctx: *mut VmCtx = $ctx;
                                 if ctx != s.vmctx {
@@ -571,8 +609,8 @@ macro_rules! handlers {
                                 } else {
                                     let s = &mut *st;
                                     let vm = &mut *s.vm;
-                                    if let Err(t) = vm.call_host(f, s.base + $b as usize) {
-                                        trap!(t);
+                                    if vm.call_host(f, s.base + $b as usize).is_err() {
+                                        return Flow::Trap;
                                     }
                                     regs = vm.stack.as_mut_ptr().add(s.base);
                                 }
@@ -587,6 +625,7 @@ macro_rules! handlers {
                                     return Flow::Done;
                                 }
                                 let f = vm.frames.pop().unwrap_unchecked();
+                                (*s.exec).depth -= 1;
                                 s.func = f.func;
                                 s.code = (*f.func).code.as_ptr();
                                 s.base = f.base;

@@ -19,7 +19,7 @@ use wasmlab_contract::{
     Engine, EngineConfig, Error, Extern, Features, FuncDesc, Imports, Instance, Module, Result, Store, Val,
     downcast_module,
 };
-use wasmlab_runtime::{FuncRef, InstanceData, Item, ModuleInfo, sig};
+use wasmlab_runtime::{ExecState, FuncRef, InstanceData, Item, ModuleInfo, sig};
 
 use exec::{Code, Vm};
 
@@ -103,11 +103,9 @@ struct StoreInner {
 
 impl StoreInner {
     fn new(fuel: Option<u64>) -> StoreInner {
-        StoreInner {
-            rt: wasmlab_runtime::Store::new(),
-            vm: RefCell::new(Vm::default()),
-            fuel,
-        }
+        let rt = wasmlab_runtime::Store::new();
+        let vm = RefCell::new(Vm::new(rt.exec()));
+        StoreInner { rt, vm, fuel }
     }
 
     /// Calls `f` with raw arguments (already type-checked).
@@ -116,15 +114,14 @@ impl StoreInner {
             .vm
             .try_borrow_mut()
             .map_err(|_| Error::Internal("re-entrant call into the store".into()))?;
-        let mut fuel = self
-            .fuel
-            .map_or(i64::MAX, |f| f.min(i64::MAX as u64) as i64);
+        // Fuel is a budget per call from the host; what is left stays in
+        // the execution state.
+        let fuel = self.fuel.map_or(i64::MAX, |f| f.min(i64::MAX as u64) as i64);
+        // SAFETY: the store's execution state is alive while the store is.
+        unsafe { (*self.rt.exec()).fuel = fuel };
         // SAFETY: `f` belongs to this store (alive: we hold it), whose
         // instances all carry interpreter code; the caller checked the args.
-        let r = unsafe { vm.invoke(f, args, &mut fuel) };
-        // SAFETY: the store's execution state is alive.
-        unsafe { (*self.rt.exec()).fuel = fuel };
-        r.map_err(Error::Trap)
+        unsafe { vm.invoke(f, args) }
     }
 }
 
@@ -139,6 +136,13 @@ impl Store for InterpStore {
 }
 
 impl InterpStore {
+    /// The store's execution state: fuel, trap slot and call depth, as
+    /// executing code (and a host function that stands in for it) sees
+    /// them.
+    pub fn exec_state(&self) -> *mut ExecState {
+        self.inner.rt.exec()
+    }
+
     /// [`Store::instantiate`], returning the typed instance.
     pub fn instantiate_typed(
         &mut self,

@@ -4,7 +4,8 @@
 use wasmlab_contract::{
     Engine, EngineConfig, Error, FuncType, HostFunc, Import, Imports, Instance, Trap, Val, ValType,
 };
-use wasmlab_interp::InterpEngine;
+use wasmlab_interp::{InterpEngine, InterpInstance};
+use wasmlab_runtime::{ExecState, trap_code};
 
 fn engine() -> InterpEngine {
     InterpEngine::new(&EngineConfig::default())
@@ -283,4 +284,186 @@ fn arithmetic_edge_cases() {
         i.call("load", &[Val::I32(1)]),
         Err(Error::Trap(Trap::MemoryOutOfBounds))
     );
+}
+
+/// A host function that runs `f` on the store's execution state, the way
+/// compiled code will (it reads and writes the same fields).
+fn exec_host(
+    exec: *mut ExecState,
+    ty: FuncType,
+    f: impl Fn(&mut ExecState) -> Vec<Val> + Send + Sync + 'static,
+) -> Import {
+    let exec = exec as usize;
+    // SAFETY: the host function only runs inside a call on its store, whose
+    // execution state is alive and not otherwise borrowed meanwhile.
+    Import::Func(HostFunc::new(ty, move |_| {
+        Ok(f(unsafe { &mut *(exec as *mut ExecState) }))
+    }))
+}
+
+#[test]
+fn a_trap_recorded_in_the_exec_state_surfaces_as_that_trap() {
+    let wasm = wat::parse_str(
+        r#"(module (import "env" "h" (func $h (param i32)))
+             (func (export "go") (param i32) (result i32) (call $h (local.get 0)) (i32.const 7)))"#,
+    )
+    .unwrap();
+    let e = engine();
+    let m = e.compile(&wasm).unwrap();
+    let mut store = e.store();
+    let exec = store.exec_state();
+    // Records the trap whose code is the argument, and returns normally.
+    let code = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let c = code.clone();
+    let mut imports = Imports::new();
+    imports.define(
+        "env",
+        "h",
+        exec_host(exec, FuncType::new([ValType::I32], []), move |st| {
+            st.trap = c.load(std::sync::atomic::Ordering::Relaxed);
+            vec![]
+        }),
+    );
+    let mut i = store.instantiate_typed(m.as_ref(), &imports).unwrap();
+    for t in Trap::ALL {
+        code.store(trap_code(t), std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(i.call("go", &[Val::I32(0)]), Err(Error::Trap(t)));
+        assert_eq!(unsafe { (*exec).trap }, 0, "the slot is cleared once taken");
+    }
+    code.store(0, std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(i.call("go", &[Val::I32(0)]), Ok(vec![Val::I32(7)]));
+    // A code that names no trap is never mistaken for one.
+    code.store(999, std::sync::atomic::Ordering::Relaxed);
+    assert!(matches!(
+        i.call("go", &[Val::I32(0)]),
+        Err(Error::Internal(_))
+    ));
+}
+
+/// `b.run(n)` calls `a.spin(n)` in the other instance, which loops `n`
+/// times; both run on one store with `fuel`. Returns the instance of `b`
+/// and the store's execution state.
+fn two_instances(fuel: u64) -> (InterpInstance, *mut ExecState) {
+    let e = InterpEngine::new(&EngineConfig {
+        fuel: Some(fuel),
+        ..EngineConfig::default()
+    });
+    let a = e
+        .compile(
+            &wat::parse_str(
+                r#"(module (func (export "spin") (param i32)
+                     (loop $l (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))))"#,
+            )
+            .unwrap(),
+        )
+        .unwrap();
+    let b = e
+        .compile(
+            &wat::parse_str(
+                r#"(module (import "a" "spin" (func $spin (param i32)))
+                     (func (export "run") (param i32) (call $spin (local.get 0)) (call $spin (local.get 0))))"#,
+            )
+            .unwrap(),
+        )
+        .unwrap();
+    let mut store = e.store();
+    let exec = store.exec_state();
+    let mut ia = store
+        .instantiate_typed(a.as_ref(), &Imports::new())
+        .unwrap();
+    let mut imports = Imports::new();
+    imports.define("a", "spin", Import::Extern(ia.export("spin").unwrap()));
+    (store.instantiate_typed(b.as_ref(), &imports).unwrap(), exec)
+}
+
+#[test]
+fn fuel_is_one_budget_in_the_exec_state_across_instances() {
+    const PLENTY: u64 = 1_000_000;
+    let (mut i, exec) = two_instances(PLENTY);
+    i.call("run", &[Val::I32(100)]).unwrap();
+    let used = PLENTY - unsafe { (*exec).fuel } as u64;
+    // Two calls into the other instance of 100 iterations each, plus entry.
+    assert!(used > 200, "{used}");
+    let (mut i, exec) = two_instances(used);
+    assert_eq!(i.call("run", &[Val::I32(100)]), Ok(vec![]));
+    assert_eq!(unsafe { (*exec).fuel }, 0, "exactly the budget was used");
+    let (mut i, _) = two_instances(used - 1);
+    assert_eq!(
+        i.call("run", &[Val::I32(100)]),
+        Err(Error::Trap(Trap::OutOfFuel))
+    );
+}
+
+#[test]
+fn fuel_used_outside_the_interpreter_counts() {
+    let wasm = wat::parse_str(
+        r#"(module (import "env" "burn" (func $burn))
+             (func (export "go") (param i32) (result i32)
+               (call $burn)
+               (loop $l (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+               (local.get 0)))"#,
+    )
+    .unwrap();
+    let e = InterpEngine::new(&EngineConfig {
+        fuel: Some(1000),
+        ..EngineConfig::default()
+    });
+    let m = e.compile(&wasm).unwrap();
+    let mut store = e.store();
+    let exec = store.exec_state();
+    let mut imports = Imports::new();
+    imports.define(
+        "env",
+        "burn",
+        exec_host(exec, FuncType::default(), |st| {
+            st.fuel -= 990;
+            vec![]
+        }),
+    );
+    let mut i = store.instantiate_typed(m.as_ref(), &imports).unwrap();
+    // 100 iterations fit in 1000 steps, not in the 10 the host left.
+    assert_eq!(
+        i.call("go", &[Val::I32(100)]),
+        Err(Error::Trap(Trap::OutOfFuel))
+    );
+    assert_eq!(i.call("go", &[Val::I32(5)]), Ok(vec![Val::I32(0)]));
+}
+
+#[test]
+fn depth_is_live_and_returns_to_zero_after_a_trap() {
+    let wasm = wat::parse_str(
+        r#"(module (import "env" "depth" (func $depth (result i32)))
+             (func $down (export "down") (param i32) (result i32)
+               (if (result i32) (i32.eqz (local.get 0)) (then (call $depth))
+                 (else (call $down (i32.sub (local.get 0) (i32.const 1))))))
+             (func $r (export "r") (call $r))
+             (func $t (export "t") (param i32)
+               (if (i32.eqz (local.get 0)) (then unreachable))
+               (call $t (i32.sub (local.get 0) (i32.const 1)))))"#,
+    )
+    .unwrap();
+    let e = engine();
+    let m = e.compile(&wasm).unwrap();
+    let mut store = e.store();
+    let exec = store.exec_state();
+    let mut imports = Imports::new();
+    imports.define(
+        "env",
+        "depth",
+        exec_host(exec, FuncType::new([], [ValType::I32]), |st| {
+            vec![Val::I32(st.depth as i32)]
+        }),
+    );
+    let mut i = store.instantiate_typed(m.as_ref(), &imports).unwrap();
+    // `down(n)` runs the host function n + 1 wasm frames deep.
+    assert_eq!(i.call("down", &[Val::I32(4)]), Ok(vec![Val::I32(5)]));
+    assert_eq!(unsafe { (*exec).depth }, 0);
+    assert_eq!(
+        i.call("t", &[Val::I32(100)]),
+        Err(Error::Trap(Trap::Unreachable))
+    );
+    assert_eq!(unsafe { (*exec).depth }, 0);
+    assert_eq!(i.call("r", &[]), Err(Error::Trap(Trap::StackOverflow)));
+    assert_eq!(unsafe { (*exec).depth }, 0);
+    assert_eq!(i.call("down", &[Val::I32(1000)]), Ok(vec![Val::I32(1001)]));
 }

@@ -21,6 +21,6 @@ pub mod vmctx;
 
 pub use info::ModuleInfo;
 pub use memory::Memory;
-pub use store::{FuncRef, Global, InstanceData, Item, RtExtern, Store, trap_code, trap_from_code};
+pub use store::{FuncRef, Global, InstanceData, Item, RtExtern, Store};
 pub use table::Table;
-pub use vmctx::{ExecState, VmCtx};
+pub use vmctx::{ExecState, VmCtx, trap_code, trap_from_code};

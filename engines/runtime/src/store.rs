@@ -15,7 +15,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use wasmlab_contract::{Error, Extern, ExternKind, FuncDesc, HostFunc, Import, Imports, Trap, Val, ValType};
+use wasmlab_contract::{Error, Extern, ExternKind, FuncDesc, HostFunc, Import, Imports, Val, ValType};
 
 use crate::info::{ExportKind, ImportKind, Init, Limits, ModuleInfo, SegmentMode};
 use crate::sig;
@@ -533,18 +533,4 @@ impl InstanceData {
             _ => None,
         }
     }
-}
-
-/// Maps a trap to the integer kept in [`ExecState::trap`] (0 = no trap).
-pub fn trap_code(t: Trap) -> u32 {
-    Trap::ALL
-        .iter()
-        .position(|x| *x == t)
-        .map_or(u32::MAX, |i| i as u32 + 1)
-}
-
-/// The inverse of [`trap_code`].
-pub fn trap_from_code(code: u32) -> Option<Trap> {
-    code.checked_sub(1)
-        .and_then(|i| Trap::ALL.get(i as usize).copied())
 }

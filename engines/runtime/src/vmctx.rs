@@ -25,8 +25,12 @@
 //! that views the memory, so code only has to reload them after a call or a
 //! grow, never check the memory object.
 //!
-//! Fuel and the trap slot live in [`ExecState`], one per store, because a
-//! call can cross instances and fuel is a budget for the whole call.
+//! Fuel, the trap slot and the call depth live in [`ExecState`], one per
+//! store, because a call can cross instances and fuel is a budget for the
+//! whole call. They are the live state, not copies: the interpreter reads
+//! and writes them in place, as generated code will through `exec`.
+
+use wasmlab_contract::{Error, Trap};
 
 use crate::store::{FuncRef, InstanceData};
 use crate::{Memory, Table};
@@ -82,11 +86,15 @@ impl VmCtx {
 
 /// Execution state shared by all instances of a store.
 ///
-/// | offset | field   | meaning                                                  |
-/// |-------:|---------|----------------------------------------------------------|
-/// |      0 | `fuel`  | steps left; an engine traps with `OutOfFuel` below zero  |
-/// |      8 | `trap`  | trap slot: 0 = none, else [`crate::trap_code`] of a trap |
-/// |     12 | `depth` | current wasm call depth                                  |
+/// | offset | field   | meaning                                                       |
+/// |-------:|---------|---------------------------------------------------------------|
+/// |      0 | `fuel`  | steps left; an engine traps with `OutOfFuel` below zero       |
+/// |      8 | `trap`  | trap slot: 0 = none, else the [`trap_code`] of a trap         |
+/// |     12 | `depth` | wasm frames active in the store (bounded by the engine)       |
+///
+/// A trap is raised by recording it in the slot and returning; whoever
+/// called into the code that returned (the interpreter, the host entry)
+/// turns a nonzero slot into the [`Trap`] with [`ExecState::take_trap`].
 #[repr(C)]
 #[derive(Debug, Default)]
 pub struct ExecState {
@@ -99,6 +107,33 @@ impl ExecState {
     pub const FUEL: usize = 0;
     pub const TRAP: usize = 8;
     pub const DEPTH: usize = 12;
+
+    /// Takes the recorded trap and clears the slot; `None` when no trap is
+    /// recorded. A code that names no trap is an internal error.
+    pub fn take_trap(&mut self) -> Option<Error> {
+        match std::mem::take(&mut self.trap) {
+            0 => None,
+            code => Some(trap_from_code(code).map_or_else(
+                || Error::Internal(format!("trap slot holds {code}, which names no trap")),
+                Error::Trap,
+            )),
+        }
+    }
+}
+
+/// The integer kept in [`ExecState::trap`] for a trap (never 0): its
+/// position in [`Trap::ALL`] plus one.
+#[inline(always)]
+pub fn trap_code(t: Trap) -> u32 {
+    // `Trap::ALL` lists the variants in declaration order (a test checks
+    // the round trip), so the discriminant is the position.
+    t as u32 + 1
+}
+
+/// The inverse of [`trap_code`].
+pub fn trap_from_code(code: u32) -> Option<Trap> {
+    code.checked_sub(1)
+        .and_then(|i| Trap::ALL.get(i as usize).copied())
 }
 
 #[cfg(test)]
@@ -130,5 +165,27 @@ mod tests {
         assert_eq!(offset_of!(FuncRef, index), FuncRef::INDEX);
         assert_eq!(offset_of!(FuncRef, vmctx), FuncRef::VMCTX);
         assert_eq!(offset_of!(FuncRef, host), FuncRef::HOST);
+    }
+
+    #[test]
+    fn trap_codes_round_trip_and_zero_is_no_trap() {
+        for t in Trap::ALL {
+            assert_ne!(trap_code(t), 0);
+            assert_eq!(trap_from_code(trap_code(t)), Some(t), "{t:?}");
+        }
+        assert_eq!(trap_from_code(0), None);
+        assert_eq!(trap_from_code(Trap::ALL.len() as u32 + 1), None);
+    }
+
+    #[test]
+    fn take_trap_clears_the_slot_and_rejects_unknown_codes() {
+        let mut e = ExecState::default();
+        assert_eq!(e.take_trap(), None);
+        e.trap = trap_code(Trap::BadSignature);
+        assert_eq!(e.take_trap(), Some(Error::Trap(Trap::BadSignature)));
+        assert_eq!(e.trap, 0);
+        e.trap = 999;
+        assert!(matches!(e.take_trap(), Some(Error::Internal(_))));
+        assert_eq!(e.trap, 0);
     }
 }
