@@ -29,9 +29,11 @@
 //!   its end);
 //! - indices of functions, globals, tables and segments were validated.
 
+use std::rc::Rc;
+
 use wasmlab_contract::{Error, Trap, Val};
 use wasmlab_regir::{Func, Instr};
-use wasmlab_runtime::{ExecState, FuncRef, InstanceData, Table, VmCtx, raw, sig, trap_code};
+use wasmlab_runtime::{ExecState, FuncRef, InstanceData, Store, Table, VmCtx, sig, trap_code};
 
 /// Deepest wasm call nesting.
 pub const MAX_FRAMES: usize = 50_000;
@@ -132,6 +134,9 @@ pub struct Vm {
     frames: Vec<Frame>,
     /// The store's execution state (fuel, trap slot, depth).
     exec: *mut ExecState,
+    /// Converts values for host functions (function references are its
+    /// pointers).
+    store: Rc<Store>,
 }
 
 /// The trap slot of the store's [`ExecState`] holds a trap.
@@ -173,19 +178,20 @@ struct State {
 }
 
 impl Vm {
-    /// Stacks for a store whose execution state is `exec`.
-    pub fn new(exec: *mut ExecState) -> Vm {
+    /// Stacks for running code of `store`.
+    pub fn new(store: Rc<Store>) -> Vm {
         Vm {
             stack: vec![0; INITIAL_SLOTS],
             frames: Vec::new(),
-            exec,
+            exec: store.exec(),
+            store,
         }
     }
 
     /// Records `t` in the trap slot.
     #[cold]
     fn trap(&mut self, t: Trap) -> Trapped {
-        // SAFETY: the store's execution state outlives its `Vm`.
+        // SAFETY: the `Vm` holds its store, which owns the execution state.
         unsafe { (*self.exec).trap = trap_code(t) };
         Trapped
     }
@@ -210,7 +216,7 @@ impl Vm {
     /// interpreter, and `args` must match its signature.
     pub unsafe fn invoke(&mut self, f: *const FuncRef, args: &[u64]) -> Result<Vec<u64>, Error> {
         let ty = sig::func_type(unsafe { (*f).sig });
-        // SAFETY: the store's execution state outlives its `Vm`.
+        // SAFETY: the `Vm` holds its store, which owns the execution state.
         let depth = unsafe { (*self.exec).depth };
         let r = unsafe { self.invoke_raw(f, args, ty.results.len()) };
         // SAFETY: as above.
@@ -252,17 +258,14 @@ impl Vm {
     unsafe fn call_host(&mut self, f: *const FuncRef, base: usize) -> Result<(), Trapped> {
         // SAFETY: a host FuncRef points to its live HostFunc.
         let h = unsafe { &*(*f).host };
-        let args: Vec<Val> =
-            h.ty.params
-                .iter()
-                .enumerate()
-                .map(|(i, t)| raw_val(self.stack[base + i], *t))
-                .collect();
+        let args: Vec<Val> = (h.ty.params.iter().enumerate())
+            .map(|(i, t)| self.store.raw_to_val(self.stack[base + i], *t))
+            .collect();
         let results = match h.call(&args) {
             Ok(r) => r,
             Err(t) => return Err(self.trap(t)),
         };
-        // SAFETY: the store's execution state outlives its `Vm`.
+        // SAFETY: the `Vm` holds its store, which owns the execution state.
         if unsafe { (*self.exec).trap } != 0 {
             return Err(Trapped);
         }
@@ -275,11 +278,11 @@ impl Vm {
             self.grow(base + results.len())?;
         }
         for (i, v) in results.into_iter().enumerate() {
-            self.stack[base + i] = match v {
-                // A host cannot make function references of this store.
-                Val::FuncRef(Some(_)) => return Err(self.trap(Trap::HostError)),
-                v => raw::from_val(v),
-            };
+            // A function reference must be a handle of this store.
+            match self.store.val_to_raw(v) {
+                Ok(raw) => self.stack[base + i] = raw,
+                Err(_) => return Err(self.trap(Trap::HostError)),
+            }
         }
         Ok(())
     }
@@ -291,7 +294,7 @@ impl Vm {
         if need > self.stack.len() {
             self.grow(need)?;
         }
-        // SAFETY: the store's execution state outlives its `Vm`.
+        // SAFETY: the `Vm` holds its store, which owns the execution state.
         let exec = unsafe { &mut *self.exec };
         if exec.depth as usize >= MAX_FRAMES {
             return Err(self.trap(Trap::StackOverflow));
@@ -1291,17 +1294,6 @@ handlers! {
     BrI64GeSImm { a, imm, target } => { br_if!((r!(a) as i64) >= imm, target); }
     BrI64GeUImm { a, imm, target } => { br_if!(r!(a) >= imm as u64, target); }
 
-}
-
-fn raw_val(raw: u64, ty: wasmlab_contract::ValType) -> Val {
-    match ty {
-        // Host functions see function references by their store handle.
-        wasmlab_contract::ValType::FuncRef if raw != 0 => {
-            // SAFETY: non-null funcref slots hold live FuncRef pointers.
-            Val::FuncRef(Some(unsafe { (*(raw as *const FuncRef)).id }))
-        }
-        _ => raw::to_val(raw, ty),
-    }
 }
 
 fn div_s32(x: u32, y: u32) -> Result<u32, Trap> {

@@ -104,7 +104,7 @@ struct StoreInner {
 impl StoreInner {
     fn new(fuel: Option<u64>) -> StoreInner {
         let rt = wasmlab_runtime::Store::new();
-        let vm = RefCell::new(Vm::new(rt.exec()));
+        let vm = RefCell::new(Vm::new(rt.clone()));
         StoreInner { rt, vm, fuel }
     }
 

@@ -467,3 +467,45 @@ fn depth_is_live_and_returns_to_zero_after_a_trap() {
     assert_eq!(unsafe { (*exec).depth }, 0);
     assert_eq!(i.call("down", &[Val::I32(1000)]), Ok(vec![Val::I32(1001)]));
 }
+
+#[test]
+fn host_functions_pass_function_references_by_handle() {
+    let wasm = wat::parse_str(
+        r#"(module (import "env" "id" (func $id (param funcref) (result funcref)))
+             (import "env" "forge" (func $forge (result funcref)))
+             (func $f (export "f") (result i32) (i32.const 42))
+             (table 1 funcref)
+             (elem declare func $f)
+             (func (export "f_ref") (result funcref) (ref.func $f))
+             (func (export "round_trip") (result i32)
+               (table.set (i32.const 0) (call $id (ref.func $f)))
+               (call_indirect (result i32) (i32.const 0)))
+             (func (export "forge") (result funcref) (call $forge)))"#,
+    )
+    .unwrap();
+    let mut imports = Imports::new();
+    imports.define(
+        "env",
+        "id",
+        Import::Func(HostFunc::new(
+            FuncType::new([ValType::FuncRef], [ValType::FuncRef]),
+            |args| Ok(args.to_vec()),
+        )),
+    );
+    imports.define(
+        "env",
+        "forge",
+        Import::Func(HostFunc::new(FuncType::new([], [ValType::FuncRef]), |_| {
+            Ok(vec![Val::FuncRef(Some(1 << 30))])
+        })),
+    );
+    let e = engine();
+    let m = e.compile(&wasm).unwrap();
+    let mut i = e.new_store().instantiate(m.as_ref(), &imports).unwrap();
+    // The host sees the handle the embedder sees, and may hand it back.
+    let f = i.call("f_ref", &[]).unwrap();
+    assert!(matches!(f[..], [Val::FuncRef(Some(_))]));
+    assert_eq!(i.call("round_trip", &[]), Ok(vec![Val::I32(42)]));
+    // A handle that is no function of the store is the host's error.
+    assert_eq!(i.call("forge", &[]), Err(Error::Trap(Trap::HostError)));
+}

@@ -7,35 +7,59 @@
 //! - `externref`: 0 for null, else the host value plus one.
 //!
 //! So every type's default value is the all-zero slot.
+//!
+//! Here are the conversions that need no context: numbers and external
+//! references. A function reference is a pointer of one store and converts
+//! only there ([`crate::Store::val_to_raw`], [`crate::Store::raw_to_val`]);
+//! `v128` has no slot at all (the in-house engines do not support SIMD).
 
-use wasmlab_contract::{Val, ValType};
+use wasmlab_contract::{Error, Val, ValType};
 
-/// A value as a slot. Function references need the store (see
-/// [`crate::Store::val_to_raw`]); here a non-null one is an error of the
-/// caller and maps to null.
-pub fn from_val(v: Val) -> u64 {
-    match v {
+/// A value or type that [`from_val`] / [`to_val`] cannot convert.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoSlot {
+    /// Function references convert through their store.
+    FuncRef,
+    /// No slot holds a `v128`.
+    V128,
+}
+
+impl From<NoSlot> for Error {
+    fn from(e: NoSlot) -> Error {
+        match e {
+            NoSlot::FuncRef => {
+                Error::Internal("a function reference converted without its store".into())
+            }
+            NoSlot::V128 => Error::Unsupported("simd".into()),
+        }
+    }
+}
+
+/// A number or external reference as a slot.
+pub fn from_val(v: Val) -> Result<u64, NoSlot> {
+    Ok(match v {
         Val::I32(x) => x as u32 as u64,
         Val::I64(x) => x as u64,
         Val::F32(b) => b as u64,
         Val::F64(b) => b,
-        Val::ExternRef(None) | Val::FuncRef(None) => 0,
+        Val::ExternRef(None) => 0,
         Val::ExternRef(Some(h)) => h as u64 + 1,
-        Val::FuncRef(Some(_)) | Val::V128(_) => 0,
-    }
+        Val::FuncRef(_) => return Err(NoSlot::FuncRef),
+        Val::V128(_) => return Err(NoSlot::V128),
+    })
 }
 
-/// A slot as a value (function references: see [`crate::Store::raw_to_val`]).
-pub fn to_val(raw: u64, ty: ValType) -> Val {
-    match ty {
+/// A slot of a number or external-reference type as a value.
+pub fn to_val(raw: u64, ty: ValType) -> Result<Val, NoSlot> {
+    Ok(match ty {
         ValType::I32 => Val::I32(raw as u32 as i32),
         ValType::I64 => Val::I64(raw as i64),
         ValType::F32 => Val::F32(raw as u32),
         ValType::F64 => Val::F64(raw),
         ValType::ExternRef => Val::ExternRef(raw.checked_sub(1).map(|h| h as u32)),
-        ValType::FuncRef => Val::FuncRef(if raw == 0 { None } else { Some(u32::MAX) }),
-        ValType::V128 => Val::V128(0),
-    }
+        ValType::FuncRef => return Err(NoSlot::FuncRef),
+        ValType::V128 => return Err(NoSlot::V128),
+    })
 }
 
 #[cfg(test)]
@@ -50,20 +74,36 @@ mod tests {
             Val::F32(0x7fc0_0001),
             Val::F64(1),
             Val::ExternRef(Some(0)),
+            Val::ExternRef(Some(u32::MAX)),
             Val::ExternRef(None),
         ] {
-            assert_eq!(to_val(from_val(v), v.ty()), v);
+            assert_eq!(to_val(from_val(v).unwrap(), v.ty()), Ok(v));
         }
-        assert_eq!(from_val(Val::I32(-1)), 0xffff_ffff, "i32 is zero-extended");
+        assert_eq!(
+            from_val(Val::I32(-1)),
+            Ok(0xffff_ffff),
+            "i32 is zero-extended"
+        );
         for ty in [
             ValType::I32,
             ValType::I64,
             ValType::F32,
             ValType::F64,
             ValType::ExternRef,
-            ValType::FuncRef,
         ] {
-            assert_eq!(from_val(Val::default_of(ty)), 0);
+            assert_eq!(from_val(Val::default_of(ty)), Ok(0));
         }
+    }
+
+    #[test]
+    fn function_references_and_v128_are_refused() {
+        assert_eq!(from_val(Val::FuncRef(Some(3))), Err(NoSlot::FuncRef));
+        assert_eq!(from_val(Val::FuncRef(None)), Err(NoSlot::FuncRef));
+        assert_eq!(from_val(Val::V128(1)), Err(NoSlot::V128));
+        assert_eq!(to_val(8, ValType::FuncRef), Err(NoSlot::FuncRef));
+        assert_eq!(to_val(0, ValType::FuncRef), Err(NoSlot::FuncRef));
+        assert_eq!(to_val(0, ValType::V128), Err(NoSlot::V128));
+        assert_eq!(Error::from(NoSlot::V128), Error::Unsupported("simd".into()));
+        assert!(matches!(Error::from(NoSlot::FuncRef), Error::Internal(_)));
     }
 }

@@ -214,26 +214,33 @@ impl Store {
             .map(|&p| p as *const FuncRef)
     }
 
-    /// A contract value as a raw slot.
+    /// A contract value as a raw slot. A function reference must be one of
+    /// this store's; `v128` has no slot (SIMD is unsupported).
     pub fn val_to_raw(&self, v: Val) -> Result<u64, Error> {
-        Ok(match v {
-            Val::FuncRef(Some(id)) => self.func_by_id(id).ok_or_else(|| {
+        match v {
+            Val::FuncRef(None) => Ok(0),
+            Val::FuncRef(Some(id)) => self.func_by_id(id).map(|f| f as u64).ok_or_else(|| {
                 Error::Usage(format!("funcref #{id} is not a function of this store"))
-            })? as u64,
-            Val::V128(_) => return Err(Error::Unsupported("simd".into())),
-            other => crate::raw::from_val(other),
-        })
+            }),
+            other => Ok(crate::raw::from_val(other)?),
+        }
     }
 
-    /// A raw slot as a contract value of type `ty`.
+    /// A raw slot of this store as a contract value of type `ty`.
+    ///
+    /// `ty` is the type of a slot of this store, which is never `v128`:
+    /// [`ModuleInfo`] refuses SIMD types and host functions link only
+    /// against a module's types. Asking for `v128` is a bug and panics.
     pub fn raw_to_val(&self, raw: u64, ty: ValType) -> Val {
         match ty {
+            ValType::FuncRef if raw == 0 => Val::FuncRef(None),
             // SAFETY: a non-null funcref slot always holds a pointer to a
             // `FuncRef` of this store (only the runtime writes them).
-            ValType::FuncRef if raw != 0 => {
-                Val::FuncRef(Some(unsafe { (*(raw as *const FuncRef)).id }))
-            }
-            _ => crate::raw::to_val(raw, ty),
+            ValType::FuncRef => Val::FuncRef(Some(unsafe { (*(raw as *const FuncRef)).id })),
+            _ => match crate::raw::to_val(raw, ty) {
+                Ok(v) => v,
+                Err(e) => panic!("no slot of this store has type {ty}: {e:?}"),
+            },
         }
     }
 

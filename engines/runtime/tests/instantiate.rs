@@ -232,3 +232,28 @@ fn memory_beyond_the_cap_is_refused_not_allocated() {
     let err = instantiate(&store, "(module (memory 60000))", &Imports::new()).unwrap_err();
     assert!(matches!(err, Error::ResourceLimit(m) if m.contains("cap")));
 }
+
+#[test]
+fn values_convert_through_the_store_and_v128_is_refused() {
+    let store = Store::new();
+    let inst = instantiate(&store, PROVIDER, &Imports::new()).unwrap();
+    let Some(Item::Func(f)) = data(inst).export_item("f") else {
+        panic!()
+    };
+    let id = unsafe { (*f).id };
+    for v in [
+        Val::I32(-5),
+        Val::F64(3),
+        Val::ExternRef(Some(9)),
+        Val::FuncRef(None),
+        Val::FuncRef(Some(id)),
+    ] {
+        let raw = store.val_to_raw(v).unwrap();
+        assert_eq!(store.raw_to_val(raw, v.ty()), v);
+    }
+    assert_eq!(store.val_to_raw(Val::FuncRef(None)), Ok(0));
+    assert_eq!(
+        store.val_to_raw(Val::V128(1)),
+        Err(Error::Unsupported("simd".into()))
+    );
+}
