@@ -11,7 +11,7 @@ mod translate;
 use wasmlab_contract::{Error, Features};
 use wasmlab_runtime::ModuleInfo;
 
-pub use instr::{Instr, R};
+pub use instr::{Cmp, CmpForm, Instr, R};
 pub use print::print_func;
 pub use translate::{Func, translate_function};
 
