@@ -16,8 +16,8 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use wasmlab_contract::{
-    Engine, EngineConfig, Error, Extern, Features, FuncDesc, Imports, Instance, Module, Result, Store, Val,
-    downcast_module,
+    Engine, EngineConfig, Error, Extern, Features, FuncDesc, Imports, Instance, Module, Result,
+    Store, Val, downcast_module,
 };
 use wasmlab_runtime::{ExecState, FuncRef, InstanceData, Item, ModuleInfo, sig};
 
@@ -29,6 +29,7 @@ pub const FEATURES: Features = Features::WASM2_NO_SIMD;
 pub struct InterpEngine {
     features: Features,
     fuel: Option<u64>,
+    memory_cap: u64,
 }
 
 impl InterpEngine {
@@ -36,13 +37,14 @@ impl InterpEngine {
         InterpEngine {
             features: config.features.intersection(FEATURES),
             fuel: config.fuel,
+            memory_cap: config.memory_cap_pages.unwrap_or(wasmlab_runtime::memory::PAGE_CAP),
         }
     }
 
     /// A fresh store, typed (the contract's `new_store` boxes it).
     pub fn store(&self) -> InterpStore {
         InterpStore {
-            inner: Rc::new(StoreInner::new(self.fuel)),
+            inner: Rc::new(StoreInner::new(self.fuel, self.memory_cap)),
         }
     }
 }
@@ -102,8 +104,8 @@ struct StoreInner {
 }
 
 impl StoreInner {
-    fn new(fuel: Option<u64>) -> StoreInner {
-        let rt = wasmlab_runtime::Store::new();
+    fn new(fuel: Option<u64>, memory_cap: u64) -> StoreInner {
+        let rt = wasmlab_runtime::Store::with_memory_cap(memory_cap);
         let vm = RefCell::new(Vm::new(rt.clone()));
         StoreInner { rt, vm, fuel }
     }
@@ -116,7 +118,9 @@ impl StoreInner {
             .map_err(|_| Error::Internal("re-entrant call into the store".into()))?;
         // Fuel is a budget per call from the host; what is left stays in
         // the execution state.
-        let fuel = self.fuel.map_or(i64::MAX, |f| f.min(i64::MAX as u64) as i64);
+        let fuel = self
+            .fuel
+            .map_or(i64::MAX, |f| f.min(i64::MAX as u64) as i64);
         // SAFETY: the store's execution state is alive while the store is.
         unsafe { (*self.rt.exec()).fuel = fuel };
         // SAFETY: `f` belongs to this store (alive: we hold it), whose
