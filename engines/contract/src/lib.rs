@@ -39,11 +39,15 @@ pub struct EngineConfig {
     /// Where engines that keep compiled artifacts on disk (AOT) put them;
     /// `None` = a default under the system temporary directory.
     pub cache_dir: Option<PathBuf>,
+    /// The most 64 KiB pages one linear memory may have, for engines that
+    /// take a cap (the lab's own; `None` = the wasm32 limit, 4 GiB). A module
+    /// declaring more is [`Error::ResourceLimit`]; growth beyond fails (-1).
+    pub memory_cap_pages: Option<u64>,
 }
 
 impl Default for EngineConfig {
     fn default() -> Self {
-        EngineConfig { features: Features::WASM2, fuel: None, cache_dir: None }
+        EngineConfig { features: Features::WASM2, fuel: None, cache_dir: None, memory_cap_pages: None }
     }
 }
 

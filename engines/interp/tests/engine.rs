@@ -509,3 +509,25 @@ fn host_functions_pass_function_references_by_handle() {
     // A handle that is no function of the store is the host's error.
     assert_eq!(i.call("forge", &[]), Err(Error::Trap(Trap::HostError)));
 }
+
+#[test]
+fn memories_up_to_4_gib_instantiate_and_the_cap_is_configurable() {
+    let wasm = wat::parse_str(
+        r#"(module (memory (export "m") 65535)
+             (func (export "poke") (param i32 i32) local.get 0 local.get 1 i32.store8)
+             (func (export "grow") (param i32) (result i32) local.get 0 memory.grow))"#,
+    )
+    .unwrap();
+    let e = InterpEngine::new(&EngineConfig::default());
+    let mut i = e.instantiate_fresh(&wasm).unwrap();
+    i.call("poke", &[Val::I32(-1 - 65536), Val::I32(9)]).unwrap();
+    assert_eq!(i.call("grow", &[Val::I32(1)]), Ok(vec![Val::I32(65535)]));
+    i.call("poke", &[Val::I32(-1), Val::I32(7)]).unwrap();
+    assert_eq!(i.call("grow", &[Val::I32(1)]), Ok(vec![Val::I32(-1)]), "the wasm32 limit");
+
+    let capped = InterpEngine::new(&EngineConfig { memory_cap_pages: Some(100), ..EngineConfig::default() });
+    assert!(matches!(capped.instantiate_fresh(&wasm).err(), Some(Error::ResourceLimit(_))));
+    let small = wat::parse_str(r#"(module (memory 100) (func (export "grow") (result i32) i32.const 1 memory.grow))"#).unwrap();
+    let mut i = capped.instantiate_fresh(&small).unwrap();
+    assert_eq!(i.call("grow", &[]), Ok(vec![Val::I32(-1)]), "growth past the cap fails");
+}

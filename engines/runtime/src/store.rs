@@ -106,6 +106,8 @@ pub struct Store {
     id: u64,
     exec: *mut ExecState,
     objs: RefCell<Objects>,
+    /// The most pages a memory made in this store may have.
+    memory_cap: u64,
 }
 
 impl Drop for Store {
@@ -156,11 +158,18 @@ fn limits_match(actual: Limits, wanted: Limits) -> bool {
 
 impl Store {
     pub fn new() -> Rc<Store> {
+        Store::with_memory_cap(crate::memory::PAGE_CAP)
+    }
+
+    /// A store whose memories may have at most `pages` pages: a module
+    /// declaring more is [`Error::ResourceLimit`], growth beyond is -1.
+    pub fn with_memory_cap(pages: u64) -> Rc<Store> {
         static NEXT: AtomicU64 = AtomicU64::new(1);
         Rc::new(Store {
             id: NEXT.fetch_add(1, Ordering::Relaxed),
             exec: Box::into_raw(Box::default()),
             objs: RefCell::default(),
+            memory_cap: pages,
         })
     }
 
@@ -366,7 +375,7 @@ impl Store {
             tables.push(self.alloc(Table::new(t.elem, t.limits)?, |o| &mut o.tables));
         }
         for l in &info.memories[info.num_imported_memories as usize..] {
-            memory = self.alloc(Memory::new(*l)?, |o| &mut o.memories);
+            memory = self.alloc(Memory::with_cap(*l, self.memory_cap)?, |o| &mut o.memories);
         }
         let elems: Vec<Vec<u64>> = info
             .elems
