@@ -258,7 +258,7 @@ impl Store for WasmiStore {
                     wasmi::Extern::Func(f)
                 }
                 Import::Extern(e) => match e.downcast::<WasmiExtern>() {
-                    Some(w) if w.store_id == self.id => w.ext.clone(),
+                    Some(w) if w.store_id == self.id => w.ext,
                     Some(_) => return Err(Error::Link("import comes from another store".into())),
                     None => return Err(Error::Link("import was not exported by the wasmi engine".into())),
                 },

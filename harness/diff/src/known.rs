@@ -151,14 +151,12 @@ fn intern(name: String) -> &'static str {
     n
 }
 
-/// [`excuse`] with explicit rules and a confirmation function (engine,
-/// rewritten module) -> whether the rewrite confirms the rule's bug.
-pub fn excuse_with(
-    report: &mut CaseReport,
-    wasm: &[u8],
-    rules: &[Rule],
-    confirm: &dyn Fn(&str, &[u8]) -> Result<(), String>,
-) {
+/// Whether a rewritten module confirms a rule's bug in an engine: (engine,
+/// rewritten module) -> `Ok`, or why not.
+pub type Confirm<'a> = dyn Fn(&str, &[u8]) -> Result<(), String> + 'a;
+
+/// [`excuse`] with explicit rules and a confirmation function.
+pub fn excuse_with(report: &mut CaseReport, wasm: &[u8], rules: &[Rule], confirm: &Confirm<'_>) {
     let mut excused = Vec::new();
     report.divergences.retain(|d| {
         let rule = rules.iter().find(|r| {

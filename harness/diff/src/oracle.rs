@@ -531,20 +531,8 @@ impl Oracle {
         // The reference first: a crash or a limit there ends the comparison.
         match &outcomes[0] {
             Outcome::Panicked(p) => {
-                lanes[0].stop(Status::Crashed, format!("panic in {stage}: {p}"));
-                for lane in lanes.iter_mut().skip(1).filter(|l| l.live()) {
-                    lane.stop(Status::Inconclusive, format!("the reference crashed in {stage}"));
-                }
-                report.divergences.push(Divergence {
-                    engine: reference.clone(),
-                    reference: reference.clone(),
-                    kind: "crash".into(),
-                    call,
-                    what,
-                    expected: "no panic".into(),
-                    actual: format!("panic: {p}"),
-                });
-                return false;
+                let finding = ReferenceFailure { kind: "crash", expected: "no panic", actual: format!("panic: {p}") };
+                return reference_out(lanes, report, Status::Crashed, &format!("panicked in {stage}"), finding, call, what);
             }
             Outcome::Failed(e) if is_resource_limit(e) => {
                 let note = format!("{reference} hit a resource limit in {stage}: {e}");
@@ -555,21 +543,9 @@ impl Oracle {
             }
             // The reference failing inside is a finding about it, and leaves
             // nothing to compare the others with.
-            Outcome::Failed(Error::Internal(m)) => {
-                lanes[0].stop(Status::Diverged, format!("internal error in {stage}: {m}"));
-                for lane in lanes.iter_mut().skip(1).filter(|l| l.live()) {
-                    lane.stop(Status::Inconclusive, format!("the reference failed internally in {stage}"));
-                }
-                report.divergences.push(Divergence {
-                    engine: reference.clone(),
-                    reference: reference.clone(),
-                    kind: "internal".into(),
-                    call,
-                    what,
-                    expected: "no internal error".into(),
-                    actual: outcomes[0].text(),
-                });
-                return false;
+            Outcome::Failed(Error::Internal(_)) => {
+                let finding = ReferenceFailure { kind: "internal", expected: "no internal error", actual: outcomes[0].text() };
+                return reference_out(lanes, report, Status::Diverged, &format!("failed internally in {stage}"), finding, call, what);
             }
             _ => {}
         }
@@ -639,7 +615,10 @@ impl Oracle {
         for name in names {
             let expected = match guarded(|| lanes[0].instance.as_deref_mut().and_then(|i| read(i, name))) {
                 Ok(v) => v,
-                Err(p) => return self.reference_panicked(lanes, report, &reference, call, p),
+                Err(p) => {
+                    let finding = ReferenceFailure { kind: "crash", expected: "no panic", actual: format!("panic: {p}") };
+                    return reference_out(lanes, report, Status::Crashed, "panicked reading state", finding, Some(call), String::new());
+                }
             };
             for lane in lanes.iter_mut().skip(1) {
                 if lane.status != Status::Agree {
@@ -668,22 +647,42 @@ impl Oracle {
         true
     }
 
-    fn reference_panicked(&self, lanes: &mut [Lane], report: &mut CaseReport, reference: &str, call: usize, p: String) -> bool {
-        lanes[0].stop(Status::Crashed, format!("panic reading state: {p}"));
-        for lane in lanes.iter_mut().skip(1).filter(|l| l.live()) {
-            lane.stop(Status::Inconclusive, "the reference crashed");
-        }
-        report.divergences.push(Divergence {
-            engine: reference.into(),
-            reference: reference.into(),
-            kind: "crash".into(),
-            call: Some(call),
-            what: String::new(),
-            expected: "no panic".into(),
-            actual: format!("panic: {p}"),
-        });
-        false
+}
+
+/// How the reference itself failed: the finding recorded against it.
+struct ReferenceFailure {
+    kind: &'static str,
+    expected: &'static str,
+    actual: String,
+}
+
+/// Records a failure of the reference as a finding about it (with status
+/// `status`) and stops every other live lane as inconclusive: there is
+/// nothing left to compare them with. Always false (the run ends).
+fn reference_out(
+    lanes: &mut [Lane],
+    report: &mut CaseReport,
+    status: Status,
+    how: &str,
+    failure: ReferenceFailure,
+    call: Option<usize>,
+    what: String,
+) -> bool {
+    let reference = lanes[0].engine.name().to_string();
+    lanes[0].stop(status, format!("{how}: {}", failure.actual));
+    for lane in lanes.iter_mut().skip(1).filter(|l| l.live()) {
+        lane.stop(Status::Inconclusive, format!("the reference {how}"));
     }
+    report.divergences.push(Divergence {
+        engine: reference.clone(),
+        reference,
+        kind: failure.kind.into(),
+        call,
+        what,
+        expected: failure.expected.into(),
+        actual: failure.actual,
+    });
+    false
 }
 
 /// How two tables differ (lengths, or the first differing element and how
