@@ -100,6 +100,12 @@ impl CodeBuffer {
         self.pages.len
     }
 
+    /// Where the code will run once published (the address does not
+    /// change), for assemblers that need the final address.
+    pub fn base(&self) -> *const u8 {
+        self.pages.base.as_ptr()
+    }
+
     pub fn len(&self) -> usize {
         self.len
     }

@@ -66,7 +66,9 @@ impl VmCtx {
     pub const CODE: usize = 88;
     pub const SIZE: usize = 96;
 
-    pub(crate) fn empty() -> VmCtx {
+    /// A context that views nothing (no memory, no tables, no functions):
+    /// what an instance starts from, and what tests of entry code use.
+    pub fn empty() -> VmCtx {
         VmCtx {
             mem_base: std::ptr::NonNull::dangling().as_ptr(),
             mem_len: 0,
@@ -91,6 +93,7 @@ impl VmCtx {
 /// |      0 | `fuel`  | steps left; an engine traps with `OutOfFuel` below zero       |
 /// |      8 | `trap`  | trap slot: 0 = none, else the [`trap_code`] of a trap         |
 /// |     12 | `depth` | wasm frames active in the store (bounded by the engine)       |
+/// |     16 | `stack_limit` | lowest native stack address generated code may use; 0 outside generated code (set by the native entry) |
 ///
 /// A trap is raised by recording it in the slot and returning; whoever
 /// called into the code that returned (the interpreter, the host entry)
@@ -101,12 +104,14 @@ pub struct ExecState {
     pub fuel: i64,
     pub trap: u32,
     pub depth: u32,
+    pub stack_limit: u64,
 }
 
 impl ExecState {
     pub const FUEL: usize = 0;
     pub const TRAP: usize = 8;
     pub const DEPTH: usize = 12;
+    pub const STACK_LIMIT: usize = 16;
 
     /// Takes the recorded trap and clears the slot; `None` when no trap is
     /// recorded. A code that names no trap is an internal error.
@@ -159,6 +164,7 @@ mod tests {
         assert_eq!(offset_of!(ExecState, fuel), ExecState::FUEL);
         assert_eq!(offset_of!(ExecState, trap), ExecState::TRAP);
         assert_eq!(offset_of!(ExecState, depth), ExecState::DEPTH);
+        assert_eq!(offset_of!(ExecState, stack_limit), ExecState::STACK_LIMIT);
         assert_eq!(offset_of!(Table, base), Table::BASE);
         assert_eq!(offset_of!(Table, len), Table::LEN);
         assert_eq!(offset_of!(FuncRef, sig), FuncRef::SIG);
