@@ -16,9 +16,9 @@
 
 use wasmlab_contract::Error;
 use wasmlab_runtime::ModuleInfo;
-use wasmparser::{BlockType, Operator};
+use wasmparser::{BlockType, MemArg, Operator};
 
-use crate::instr::{Instr, R};
+use crate::instr::{CmpForm, Instr, R};
 
 /// A translated function.
 #[derive(Clone, Debug, PartialEq)]
@@ -90,104 +90,90 @@ fn too_big() -> Error {
     Error::Unsupported("function needs more than 65535 registers".into())
 }
 
-/// The comparison with the opposite outcome (integer compares only: float
-/// compares are not negatable because of NaN).
-fn negate(i: Instr) -> Option<Instr> {
-    macro_rules! pairs {
-        ($($x:ident <=> $y:ident),*) => {
-            match i {
-                $(Instr::$x { dst, a, b } => Instr::$y { dst, a, b },
-                  Instr::$y { dst, a, b } => Instr::$x { dst, a, b },)*
-                _ => return negate_imm(i),
-            }
-        };
-    }
-    Some(
-        pairs!(I32Eq <=> I32Ne, I32LtS <=> I32GeS, I32LtU <=> I32GeU, I32GtS <=> I32LeS, I32GtU <=> I32LeU,
-        I64Eq <=> I64Ne, I64LtS <=> I64GeS, I64LtU <=> I64GeU, I64GtS <=> I64LeS, I64GtU <=> I64LeU),
-    )
-}
-
-fn negate_imm(i: Instr) -> Option<Instr> {
-    macro_rules! pairs {
-        ($($x:ident <=> $y:ident),*) => {
-            match i {
-                $(Instr::$x { dst, a, imm } => Instr::$y { dst, a, imm },
-                  Instr::$y { dst, a, imm } => Instr::$x { dst, a, imm },)*
-                _ => return None,
-            }
-        };
-    }
-    Some(
-        pairs!(I32EqImm <=> I32NeImm, I32LtSImm <=> I32GeSImm, I32LtUImm <=> I32GeUImm, I32GtSImm <=> I32LeSImm,
-        I32GtUImm <=> I32LeUImm, I64EqImm <=> I64NeImm, I64LtSImm <=> I64GeSImm, I64LtUImm <=> I64GeUImm,
-        I64GtSImm <=> I64LeSImm, I64GtUImm <=> I64LeUImm),
-    )
-}
-
 type Bin = fn(R, R, R) -> Instr;
+type BinImm = fn(R, R, u64) -> Instr;
 
-/// Register-register and (optionally) register-immediate forms of a binary
-/// op, and whether its operands may be swapped (with the op to use then).
+/// The register-register and (if any) register-immediate forms of a binary
+/// op.
+#[derive(Clone, Copy)]
 struct BinOp {
     rr: Bin,
-    imm: Option<fn(R, R, u64) -> Instr>,
-    swapped: Option<Bin>,
+    imm: Option<BinImm>,
 }
 
-macro_rules! binop {
-    ($rr:ident) => {
-        BinOp {
-            rr: |dst, a, b| Instr::$rr { dst, a, b },
-            imm: None,
-            swapped: None,
-        }
-    };
-    ($rr:ident, $imm:ident, i32, $sw:ident) => {
-        BinOp {
-            rr: |dst, a, b| Instr::$rr { dst, a, b },
-            imm: Some(|dst, a, v| Instr::$imm {
+impl BinOp {
+    /// `c op x` computed as `x op' c` in register-immediate form, for ops
+    /// whose operands may be swapped: commutative ops, and comparisons,
+    /// which swap into their mirror (`c < x` is `x > c`).
+    fn swapped_imm(self, dst: R, x: R, c: u64) -> Option<Instr> {
+        let rr = (self.rr)(dst, x, x);
+        if let Some((cmp, CmpForm::Reg { .. })) = rr.as_compare() {
+            let form = CmpForm::Imm {
                 dst,
-                a,
-                imm: v as u32 as i32,
-            }),
-            swapped: Some(|dst, a, b| Instr::$sw { dst, a, b }),
+                a: x,
+                imm: c as i64,
+            };
+            return Some(Instr::compare(cmp.swapped(), form));
         }
-    };
-    ($rr:ident, $imm:ident, i32) => {
-        BinOp {
-            rr: |dst, a, b| Instr::$rr { dst, a, b },
-            imm: Some(|dst, a, v| Instr::$imm {
-                dst,
-                a,
-                imm: v as u32 as i32,
-            }),
-            swapped: None,
+        if rr.is_commutative() {
+            return self.imm.map(|imm| imm(dst, x, c));
         }
-    };
-    ($rr:ident, $imm:ident, i64, $sw:ident) => {
-        BinOp {
-            rr: |dst, a, b| Instr::$rr { dst, a, b },
-            imm: Some(|dst, a, v| Instr::$imm {
-                dst,
-                a,
-                imm: v as i64,
-            }),
-            swapped: Some(|dst, a, b| Instr::$sw { dst, a, b }),
-        }
-    };
-    ($rr:ident, $imm:ident, i64) => {
-        BinOp {
-            rr: |dst, a, b| Instr::$rr { dst, a, b },
-            imm: Some(|dst, a, v| Instr::$imm {
-                dst,
-                a,
-                imm: v as i64,
-            }),
-            swapped: None,
+        None
+    }
+}
+
+/// How a numeric operator translates.
+enum Numeric {
+    Unary(fn(R, R) -> Instr),
+    Binary(BinOp),
+}
+
+/// Generates [`numeric_op`] from the instruction table: wasm's numeric
+/// operators are named like the IR ops they become, and the table says
+/// which have an immediate form.
+macro_rules! numeric_ops {
+    (
+        unary: [$($un:ident),* $(,)?],
+        binary: [$($bin:ident),* $(,)?],
+        imm32: [$($i32op:ident => $i32imm:ident),* $(,)?],
+        imm64: [$($i64op:ident => $i64imm:ident),* $(,)?],
+        commutative: [$($comm:ident),* $(,)?],
+        compare32: [$($c32:ident, $c32imm:ident, $b32:ident, $b32imm:ident, not $c32not:ident, swap $c32sw:ident);* $(;)?],
+        compare64: [$($c64:ident, $c64imm:ident, $b64:ident, $b64imm:ident, not $c64not:ident, swap $c64sw:ident);* $(;)?],
+        $($rest:tt)*
+    ) => {
+        /// The translation of a numeric operator (`None`: not one).
+        fn numeric_op(op: &Operator<'_>) -> Option<Numeric> {
+            use Operator as O;
+            Some(match op {
+                $(O::$un => Numeric::Unary(|dst, src| Instr::$un { dst, src }),)*
+                $(O::$bin => Numeric::Binary(BinOp {
+                    rr: |dst, a, b| Instr::$bin { dst, a, b },
+                    imm: None,
+                }),)*
+                $(O::$i32op => Numeric::Binary(BinOp {
+                    rr: |dst, a, b| Instr::$i32op { dst, a, b },
+                    imm: Some(|dst, a, v| Instr::$i32imm { dst, a, imm: v as u32 as i32 }),
+                }),)*
+                $(O::$c32 => Numeric::Binary(BinOp {
+                    rr: |dst, a, b| Instr::$c32 { dst, a, b },
+                    imm: Some(|dst, a, v| Instr::$c32imm { dst, a, imm: v as u32 as i32 }),
+                }),)*
+                $(O::$i64op => Numeric::Binary(BinOp {
+                    rr: |dst, a, b| Instr::$i64op { dst, a, b },
+                    imm: Some(|dst, a, v| Instr::$i64imm { dst, a, imm: v as i64 }),
+                }),)*
+                $(O::$c64 => Numeric::Binary(BinOp {
+                    rr: |dst, a, b| Instr::$c64 { dst, a, b },
+                    imm: Some(|dst, a, v| Instr::$c64imm { dst, a, imm: v as i64 }),
+                }),)*
+                _ => return None,
+            })
         }
     };
 }
+
+crate::for_each_instr!(numeric_ops);
 
 impl<'a> Translator<'a> {
     fn reg(&self, h: usize) -> Result<R, Error> {
@@ -286,16 +272,15 @@ impl<'a> Translator<'a> {
             self.result(imm(dst, ra, v));
             return Ok(());
         }
-        if let (Opd::Const(v), Some(sw), false) = (a, op.swapped, matches!(b, Opd::Const(_))) {
-            // `c op x` computed as `x op' c`.
+        if let Opd::Const(v) = a
+            && !matches!(b, Opd::Const(_))
+        {
+            // `b` is in a register: finding it emits nothing.
             let rb = self.use_opd(b, h + 1)?;
-            if let Some(i) = swap_to_imm(sw(dst, rb, rb), v) {
+            if let Some(i) = op.swapped_imm(dst, rb, v) {
                 self.result(i);
                 return Ok(());
             }
-            let ra = self.use_opd(a, h)?;
-            self.result((op.rr)(dst, ra, rb));
-            return Ok(());
         }
         let ra = self.use_opd(a, h)?;
         let rb = self.use_opd(b, h + 1)?;
@@ -473,7 +458,7 @@ impl<'a> Translator<'a> {
                         target: 0,
                     }
                 }),
-                c => (if when { Some(c) } else { negate(c) }).and_then(|c| c.to_branch(0)),
+                c => (if when { Some(c) } else { c.negate_compare() }).and_then(|c| c.to_branch(0)),
             };
             if let Some(f) = fused {
                 self.code[at] = f;
@@ -548,7 +533,8 @@ impl<'a> Translator<'a> {
         Ok(())
     }
 
-    fn load(&mut self, f: fn(R, R, u32) -> Instr, offset: u64) -> Result<(), Error> {
+    fn load(&mut self, f: fn(R, R, u32) -> Instr, memarg: MemArg) -> Result<(), Error> {
+        let offset = memarg.offset;
         let a = self.pop();
         let h = self.stack.len();
         let addr = self.use_opd(a, h)?;
@@ -557,7 +543,8 @@ impl<'a> Translator<'a> {
         Ok(())
     }
 
-    fn store(&mut self, f: fn(R, R, u32) -> Instr, offset: u64) -> Result<(), Error> {
+    fn store(&mut self, f: fn(R, R, u32) -> Instr, memarg: MemArg) -> Result<(), Error> {
+        let offset = memarg.offset;
         let v = self.pop();
         let a = self.pop();
         let h = self.stack.len();
@@ -578,21 +565,28 @@ impl<'a> Translator<'a> {
         Ok(out)
     }
 
-    fn op(&mut self, op: Operator<'_>) -> Result<(), Error> {
-        if self.unreachable {
-            match op {
-                Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
-                    self.skip += 1;
-                    return Ok(());
-                }
-                Operator::Else if self.skip == 0 => {}
-                Operator::End if self.skip == 0 => {}
-                Operator::End => {
-                    self.skip -= 1;
-                    return Ok(());
-                }
-                _ => return Ok(()),
+    /// In unreachable code: whether `op` is skipped. Everything is, up to
+    /// the `else` or `end` that closes the unreachable part.
+    fn skips(&mut self, op: &Operator<'_>) -> bool {
+        match op {
+            Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
+                self.skip += 1;
+                true
             }
+            Operator::Else | Operator::End if self.skip == 0 => false,
+            Operator::End => {
+                self.skip -= 1;
+                true
+            }
+            _ => true,
+        }
+    }
+
+    /// Translates one operator. Control flow and calls are here; the rest
+    /// goes on to [`Self::access_op`] and [`Self::value_op`].
+    fn op(&mut self, op: Operator<'_>) -> Result<(), Error> {
+        if self.unreachable && self.skips(&op) {
+            return Ok(());
         }
         use Operator as O;
         match op {
@@ -601,334 +595,172 @@ impl<'a> Translator<'a> {
                 self.emit(Instr::Unreachable);
                 self.unreachable = true;
             }
-            O::Block { blockty } | O::Loop { blockty } => {
-                let (np, nr) = self.block_type(blockty);
-                let height = self.stack.len() - np;
-                self.settle(height)?;
-                let is_loop = matches!(op, O::Loop { .. });
-                if is_loop {
-                    self.bind_label();
-                }
-                self.ctrls.push(Ctrl {
-                    kind: if is_loop { Kind::Loop } else { Kind::Block },
-                    height,
-                    nparams: np,
-                    nresults: nr,
-                    head: self.pc(),
-                    patches: Vec::new(),
-                    else_patch: None,
-                });
-            }
-            O::If { blockty } => {
-                let (np, nr) = self.block_type(blockty);
-                let cond = self.pop();
-                let height = self.stack.len() - np;
-                // The comparison producing the condition may be fused into
-                // the branch; the settling copies go before it (they read
-                // only locals and write registers below it).
-                let fusable = cond == Opd::Temp
-                    && matches!(self.fusable, Some(at) if at + 1 == self.code.len() && at >= self.label);
-                let cmp = if fusable { self.code.pop() } else { None };
-                self.settle(height)?;
-                let else_patch = match cmp {
-                    Some(c) => {
-                        let at = self.emit(c);
-                        self.fusable = Some(at);
-                        self.cond_branch(Opd::Temp, false)?
-                    }
-                    None => self.cond_branch(cond, false)?,
-                };
-                self.ctrls.push(Ctrl {
-                    kind: Kind::If,
-                    height,
-                    nparams: np,
-                    nresults: nr,
-                    head: 0,
-                    patches: Vec::new(),
-                    else_patch: Some(else_patch),
-                });
-            }
-            O::Else => {
-                let c = self.ctrls.last().expect("validated: else in if");
-                let (height, np, nr) = (c.height, c.nparams, c.nresults);
-                if !self.unreachable {
-                    self.move_top(height, nr)?;
-                    let at = self.emit(Instr::Br { target: 0 });
-                    self.ctrls.last_mut().unwrap().patches.push(at);
-                }
-                let c = self.ctrls.last_mut().unwrap();
-                c.kind = Kind::Else;
-                let ep = c.else_patch.take().expect("if has an else branch");
-                let pc = self.pc();
-                self.patch(ep, pc);
-                self.bind_label();
-                self.stack.truncate(height);
-                for _ in 0..np {
-                    self.push(Opd::Temp);
-                }
-                self.unreachable = false;
-            }
-            O::End => {
-                let c = self.ctrls.last().expect("validated: end closes a block");
-                let (height, nr, kind) = (c.height, c.nresults, c.kind);
-                if kind == Kind::Func {
-                    if !self.unreachable {
-                        self.emit_return()?;
-                    }
-                    self.ctrls.pop();
-                    return Ok(());
-                }
-                if !self.unreachable {
-                    self.move_top(height, nr)?;
-                }
-                let c = self.ctrls.pop().unwrap();
-                let reached = !self.unreachable || !c.patches.is_empty() || c.else_patch.is_some();
-                let pc = self.pc();
-                for at in c.patches.iter().copied().chain(c.else_patch) {
-                    self.patch(at, pc);
-                }
-                if kind != Kind::Loop {
-                    self.bind_label();
-                }
-                self.stack.truncate(height);
-                for _ in 0..nr {
-                    self.push(Opd::Temp);
-                }
-                self.unreachable = !reached;
-            }
+            O::Block { blockty } => self.block(blockty, false)?,
+            O::Loop { blockty } => self.block(blockty, true)?,
+            O::If { blockty } => self.if_block(blockty)?,
+            O::Else => self.else_block()?,
+            O::End => self.end_block()?,
             O::Br { relative_depth } => {
                 self.branch(relative_depth)?;
                 self.unreachable = true;
             }
-            O::BrIf { relative_depth } => {
-                let cond = self.pop();
-                if self.branch_is_plain(relative_depth) {
-                    let at = self.cond_branch(cond, true)?;
-                    let idx = self.ctrls.len() - 1 - relative_depth as usize;
-                    if self.ctrls[idx].kind == Kind::Loop {
-                        let head = self.ctrls[idx].head;
-                        self.patch(at, head);
-                    } else {
-                        self.ctrls[idx].patches.push(at);
-                    }
-                } else {
-                    let skip = self.cond_branch(cond, false)?;
-                    self.branch(relative_depth)?;
-                    let pc = self.pc();
-                    self.patch(skip, pc);
-                    self.bind_label();
-                }
-            }
-            O::BrTable { targets } => {
-                let idx = self.pop();
-                let h = self.stack.len();
-                let index = self.use_opd(idx, h)?;
-                let depths: Vec<u32> = targets
-                    .targets()
-                    .chain(std::iter::once(Ok(targets.default())))
-                    .collect::<Result<_, _>>()?;
-                self.emit(Instr::BrTable {
-                    index,
-                    count: depths.len() as u32 - 1,
-                });
-                let table_start = self.code.len();
-                self.tables.push((table_start, depths.len()));
-                for _ in &depths {
-                    self.emit(Instr::Br { target: 0 });
-                }
-                for (i, &d) in depths.iter().enumerate() {
-                    let ci = self.ctrls.len() - 1 - d as usize;
-                    if self.branch_is_plain(d) {
-                        if self.ctrls[ci].kind == Kind::Loop {
-                            let head = self.ctrls[ci].head;
-                            self.patch(table_start + i, head);
-                        } else {
-                            self.ctrls[ci].patches.push(table_start + i);
-                        }
-                    } else {
-                        // A landing pad that moves the values first.
-                        let pc = self.pc();
-                        self.patch(table_start + i, pc);
-                        self.branch(d)?;
-                    }
-                }
-                self.unreachable = true;
-            }
+            O::BrIf { relative_depth } => self.br_if(relative_depth)?,
+            O::BrTable { targets } => self.br_table(targets)?,
             O::Return => {
                 self.emit_return()?;
                 self.unreachable = true;
             }
-            O::Call { function_index } => {
-                let ty = self.info.func_type(function_index);
-                let (np, nr) = (ty.params.len(), ty.results.len());
-                let (base, h) = self.call_args(np)?;
-                let imported = self.info.num_imported_funcs;
-                self.emit(if function_index < imported {
-                    Instr::CallImport {
-                        func: function_index,
-                        base,
-                    }
-                } else {
-                    Instr::Call {
-                        func: function_index - imported,
-                        base,
-                    }
-                });
-                self.call_results(h, nr)?;
-            }
+            O::Call { function_index } => self.call(function_index)?,
             O::CallIndirect {
                 type_index,
                 table_index,
-            } => {
-                let ty = &self.info.types[type_index as usize];
-                let (np, nr) = (ty.params.len(), ty.results.len());
-                let i = self.pop();
-                let ih = self.stack.len();
-                let index = self.use_opd(i, ih)?;
-                // The index must not be overwritten by materializing the
-                // arguments: it lives above them.
-                let (base, h) = self.call_args(np)?;
-                self.emit(Instr::CallIndirect {
-                    table: table_index,
-                    ty: type_index,
-                    index,
-                    base,
-                });
-                self.call_results(h, nr)?;
-            }
+            } => self.call_indirect(type_index, table_index)?,
+
+            _ => return self.access_op(op),
+        }
+        Ok(())
+    }
+
+    /// Operators on locals and globals; memory and tables go on to
+    /// [`Self::memory_op`] and [`Self::table_op`].
+    fn access_op(&mut self, op: Operator<'_>) -> Result<(), Error> {
+        use Operator as O;
+        match op {
             O::Drop => {
                 self.pop();
             }
             O::Select | O::TypedSelect { .. } => {
-                let [a, b, c] = self.pop_regs::<3>()?;
-                let h = self.stack.len();
-                let dst = self.reg(h)?;
-                self.result(Instr::Select { dst, c, a, b });
+                let [a, b, c] = self.pop_regs()?;
+                self.produce(|dst| Instr::Select { dst, c, a, b })?;
             }
             O::LocalGet { local_index } => self.push(Opd::Local(local_index as R)),
             O::LocalSet { local_index } => self.local_set(local_index as R, false)?,
             O::LocalTee { local_index } => self.local_set(local_index as R, true)?,
-            O::GlobalGet { global_index } => {
-                let dst = self.reg(self.stack.len())?;
-                self.result(Instr::GlobalGet {
-                    dst,
-                    global: global_index,
-                });
-            }
+            O::GlobalGet { global_index } => self.produce(|dst| Instr::GlobalGet {
+                dst,
+                global: global_index,
+            })?,
             O::GlobalSet { global_index } => {
-                let [src] = self.pop_regs::<1>()?;
+                let [src] = self.pop_regs()?;
                 self.emit(Instr::GlobalSet {
                     src,
                     global: global_index,
                 });
             }
+
+            _ => return self.memory_op(op),
+        }
+        Ok(())
+    }
+
+    /// Loads, stores and the other memory operators.
+    fn memory_op(&mut self, op: Operator<'_>) -> Result<(), Error> {
+        use Operator as O;
+        match op {
             O::I32Load { memarg } | O::F32Load { memarg } | O::I64Load32U { memarg } => self.load(
                 |dst, addr, offset| Instr::Load32 { dst, addr, offset },
-                memarg.offset,
+                memarg,
             )?,
             O::I64Load { memarg } | O::F64Load { memarg } => self.load(
                 |dst, addr, offset| Instr::Load64 { dst, addr, offset },
-                memarg.offset,
+                memarg,
             )?,
             O::I32Load8S { memarg } => self.load(
                 |dst, addr, offset| Instr::Load8S32 { dst, addr, offset },
-                memarg.offset,
+                memarg,
             )?,
             O::I32Load8U { memarg } | O::I64Load8U { memarg } => self.load(
                 |dst, addr, offset| Instr::Load8U { dst, addr, offset },
-                memarg.offset,
+                memarg,
             )?,
             O::I32Load16S { memarg } => self.load(
                 |dst, addr, offset| Instr::Load16S32 { dst, addr, offset },
-                memarg.offset,
+                memarg,
             )?,
             O::I32Load16U { memarg } | O::I64Load16U { memarg } => self.load(
                 |dst, addr, offset| Instr::Load16U { dst, addr, offset },
-                memarg.offset,
+                memarg,
             )?,
             O::I64Load8S { memarg } => self.load(
                 |dst, addr, offset| Instr::Load8S64 { dst, addr, offset },
-                memarg.offset,
+                memarg,
             )?,
             O::I64Load16S { memarg } => self.load(
                 |dst, addr, offset| Instr::Load16S64 { dst, addr, offset },
-                memarg.offset,
+                memarg,
             )?,
             O::I64Load32S { memarg } => self.load(
                 |dst, addr, offset| Instr::Load32S64 { dst, addr, offset },
-                memarg.offset,
+                memarg,
             )?,
             O::I32Store8 { memarg } | O::I64Store8 { memarg } => self.store(
                 |addr, src, offset| Instr::Store8 { addr, src, offset },
-                memarg.offset,
+                memarg,
             )?,
             O::I32Store16 { memarg } | O::I64Store16 { memarg } => self.store(
                 |addr, src, offset| Instr::Store16 { addr, src, offset },
-                memarg.offset,
+                memarg,
             )?,
             O::I32Store { memarg } | O::F32Store { memarg } | O::I64Store32 { memarg } => self
                 .store(
                     |addr, src, offset| Instr::Store32 { addr, src, offset },
-                    memarg.offset,
+                    memarg,
                 )?,
             O::I64Store { memarg } | O::F64Store { memarg } => self.store(
                 |addr, src, offset| Instr::Store64 { addr, src, offset },
-                memarg.offset,
+                memarg,
             )?,
-            O::MemorySize { .. } => {
-                let dst = self.reg(self.stack.len())?;
-                self.result(Instr::MemorySize { dst });
-            }
+            O::MemorySize { .. } => self.produce(|dst| Instr::MemorySize { dst })?,
             O::MemoryGrow { .. } => {
-                let [delta] = self.pop_regs::<1>()?;
-                let dst = self.reg(self.stack.len())?;
-                self.result(Instr::MemoryGrow { dst, delta });
+                let [delta] = self.pop_regs()?;
+                self.produce(|dst| Instr::MemoryGrow { dst, delta })?;
             }
             O::MemoryFill { .. } => {
-                let [dst, val, len] = self.pop_regs::<3>()?;
+                let [dst, val, len] = self.pop_regs()?;
                 self.emit(Instr::MemoryFill { dst, val, len });
             }
             O::MemoryCopy { .. } => {
-                let [dst, src, len] = self.pop_regs::<3>()?;
+                let [dst, src, len] = self.pop_regs()?;
                 self.emit(Instr::MemoryCopy { dst, src, len });
             }
             O::MemoryInit { data_index, .. } => {
-                let [dst, src, len] = self.pop_regs::<3>()?;
-                self.emit(Instr::MemoryInit {
-                    seg: data_index,
-                    dst,
-                    src,
-                    len,
-                });
+                let [dst, src, len] = self.pop_regs()?;
+                let seg = data_index;
+                self.emit(Instr::MemoryInit { seg, dst, src, len });
             }
             O::DataDrop { data_index } => {
                 self.emit(Instr::DataDrop { seg: data_index });
             }
+
+            _ => return self.table_op(op),
+        }
+        Ok(())
+    }
+
+    /// Table and element-segment operators.
+    fn table_op(&mut self, op: Operator<'_>) -> Result<(), Error> {
+        use Operator as O;
+        match op {
             O::TableGet { table } => {
-                let [index] = self.pop_regs::<1>()?;
-                let dst = self.reg(self.stack.len())?;
-                self.result(Instr::TableGet { dst, index, table });
+                let [index] = self.pop_regs()?;
+                self.produce(|dst| Instr::TableGet { dst, index, table })?;
             }
             O::TableSet { table } => {
-                let [index, val] = self.pop_regs::<2>()?;
+                let [index, val] = self.pop_regs()?;
                 self.emit(Instr::TableSet { table, index, val });
             }
-            O::TableSize { table } => {
-                let dst = self.reg(self.stack.len())?;
-                self.result(Instr::TableSize { dst, table });
-            }
+            O::TableSize { table } => self.produce(|dst| Instr::TableSize { dst, table })?,
             O::TableGrow { table } => {
-                let [init, delta] = self.pop_regs::<2>()?;
-                let dst = self.reg(self.stack.len())?;
-                self.result(Instr::TableGrow {
+                let [init, delta] = self.pop_regs()?;
+                self.produce(|dst| Instr::TableGrow {
                     dst,
                     init,
                     delta,
                     table,
-                });
+                })?;
             }
             O::TableFill { table } => {
-                let [dst, val, len] = self.pop_regs::<3>()?;
+                let [dst, val, len] = self.pop_regs()?;
                 self.emit(Instr::TableFill {
                     table,
                     dst,
@@ -940,7 +772,7 @@ impl<'a> Translator<'a> {
                 dst_table,
                 src_table,
             } => {
-                let [dst, src, len] = self.pop_regs::<3>()?;
+                let [dst, src, len] = self.pop_regs()?;
                 self.emit(Instr::TableCopy {
                     dst_table,
                     src_table,
@@ -950,10 +782,11 @@ impl<'a> Translator<'a> {
                 });
             }
             O::TableInit { elem_index, table } => {
-                let [dst, src, len] = self.pop_regs::<3>()?;
+                let [dst, src, len] = self.pop_regs()?;
+                let seg = elem_index;
                 self.emit(Instr::TableInit {
                     table,
-                    seg: elem_index,
+                    seg,
                     dst,
                     src,
                     len,
@@ -962,20 +795,29 @@ impl<'a> Translator<'a> {
             O::ElemDrop { elem_index } => {
                 self.emit(Instr::ElemDrop { seg: elem_index });
             }
+
+            _ => return self.value_op(op),
+        }
+        Ok(())
+    }
+
+    /// Operators that compute values: constants, references, conversions
+    /// and arithmetic (numeric operators translate by the instruction
+    /// table, see [`numeric_op`]).
+    fn value_op(&mut self, op: Operator<'_>) -> Result<(), Error> {
+        use Operator as O;
+        match op {
             O::RefNull { .. } => self.push(Opd::Const(0)),
             O::RefIsNull => self.unary(|dst, src| Instr::I64Eqz { dst, src })?,
-            O::RefFunc { function_index } => {
-                let dst = self.reg(self.stack.len())?;
-                self.result(Instr::RefFunc {
-                    dst,
-                    func: function_index,
-                });
-            }
+            O::RefFunc { function_index } => self.produce(|dst| Instr::RefFunc {
+                dst,
+                func: function_index,
+            })?,
+
             O::I32Const { value } => self.push(Opd::Const(value as u32 as u64)),
             O::I64Const { value } => self.push(Opd::Const(value as u64)),
             O::F32Const { value } => self.push(Opd::Const(value.bits() as u64)),
             O::F64Const { value } => self.push(Opd::Const(value.bits())),
-
             // Conversions that do not change the raw slot: i32 slots are
             // zero-extended, floats are their bits.
             O::I64ExtendI32U
@@ -989,179 +831,221 @@ impl<'a> Translator<'a> {
         Ok(())
     }
 
-    fn numeric(&mut self, op: Operator<'_>) -> Result<(), Error> {
-        use Operator as O;
-        macro_rules! un {
-            ($($w:ident),* $(,)?) => {
-                match op {
-                    $(O::$w => return self.unary(|dst, src| Instr::$w { dst, src }),)*
-                    _ => {}
-                }
-            };
-        }
-        un!(
-            I32Clz,
-            I32Ctz,
-            I32Popcnt,
-            I32Eqz,
-            I64Clz,
-            I64Ctz,
-            I64Popcnt,
-            I64Eqz,
-            F32Abs,
-            F32Neg,
-            F32Ceil,
-            F32Floor,
-            F32Trunc,
-            F32Nearest,
-            F32Sqrt,
-            F64Abs,
-            F64Neg,
-            F64Ceil,
-            F64Floor,
-            F64Trunc,
-            F64Nearest,
-            F64Sqrt,
-            I32WrapI64,
-            I32TruncF32S,
-            I32TruncF32U,
-            I32TruncF64S,
-            I32TruncF64U,
-            I64ExtendI32S,
-            I64TruncF32S,
-            I64TruncF32U,
-            I64TruncF64S,
-            I64TruncF64U,
-            F32ConvertI32S,
-            F32ConvertI32U,
-            F32ConvertI64S,
-            F32ConvertI64U,
-            F32DemoteF64,
-            F64ConvertI32S,
-            F64ConvertI32U,
-            F64ConvertI64S,
-            F64ConvertI64U,
-            F64PromoteF32,
-            I32Extend8S,
-            I32Extend16S,
-            I64Extend8S,
-            I64Extend16S,
-            I64Extend32S,
-            I32TruncSatF32S,
-            I32TruncSatF32U,
-            I32TruncSatF64S,
-            I32TruncSatF64U,
-            I64TruncSatF32S,
-            I64TruncSatF32U,
-            I64TruncSatF64S,
-            I64TruncSatF64U,
-        );
-        let b = match op {
-            O::I32Eq => binop!(I32Eq, I32EqImm, i32, I32Eq),
-            O::I32Ne => binop!(I32Ne, I32NeImm, i32, I32Ne),
-            O::I32LtS => binop!(I32LtS, I32LtSImm, i32, I32GtS),
-            O::I32LtU => binop!(I32LtU, I32LtUImm, i32, I32GtU),
-            O::I32GtS => binop!(I32GtS, I32GtSImm, i32, I32LtS),
-            O::I32GtU => binop!(I32GtU, I32GtUImm, i32, I32LtU),
-            O::I32LeS => binop!(I32LeS, I32LeSImm, i32, I32GeS),
-            O::I32LeU => binop!(I32LeU, I32LeUImm, i32, I32GeU),
-            O::I32GeS => binop!(I32GeS, I32GeSImm, i32, I32LeS),
-            O::I32GeU => binop!(I32GeU, I32GeUImm, i32, I32LeU),
-            O::I32Add => binop!(I32Add, I32AddImm, i32, I32Add),
-            O::I32Sub => binop!(I32Sub, I32SubImm, i32),
-            O::I32Mul => binop!(I32Mul, I32MulImm, i32, I32Mul),
-            O::I32DivS => binop!(I32DivS, I32DivSImm, i32),
-            O::I32DivU => binop!(I32DivU, I32DivUImm, i32),
-            O::I32RemS => binop!(I32RemS, I32RemSImm, i32),
-            O::I32RemU => binop!(I32RemU, I32RemUImm, i32),
-            O::I32And => binop!(I32And, I32AndImm, i32, I32And),
-            O::I32Or => binop!(I32Or, I32OrImm, i32, I32Or),
-            O::I32Xor => binop!(I32Xor, I32XorImm, i32, I32Xor),
-            O::I32Shl => binop!(I32Shl, I32ShlImm, i32),
-            O::I32ShrS => binop!(I32ShrS, I32ShrSImm, i32),
-            O::I32ShrU => binop!(I32ShrU, I32ShrUImm, i32),
-            O::I32Rotl => binop!(I32Rotl, I32RotlImm, i32),
-            O::I32Rotr => binop!(I32Rotr, I32RotrImm, i32),
-            O::I64Eq => binop!(I64Eq, I64EqImm, i64, I64Eq),
-            O::I64Ne => binop!(I64Ne, I64NeImm, i64, I64Ne),
-            O::I64LtS => binop!(I64LtS, I64LtSImm, i64, I64GtS),
-            O::I64LtU => binop!(I64LtU, I64LtUImm, i64, I64GtU),
-            O::I64GtS => binop!(I64GtS, I64GtSImm, i64, I64LtS),
-            O::I64GtU => binop!(I64GtU, I64GtUImm, i64, I64LtU),
-            O::I64LeS => binop!(I64LeS, I64LeSImm, i64, I64GeS),
-            O::I64LeU => binop!(I64LeU, I64LeUImm, i64, I64GeU),
-            O::I64GeS => binop!(I64GeS, I64GeSImm, i64, I64LeS),
-            O::I64GeU => binop!(I64GeU, I64GeUImm, i64, I64LeU),
-            O::I64Add => binop!(I64Add, I64AddImm, i64, I64Add),
-            O::I64Sub => binop!(I64Sub, I64SubImm, i64),
-            O::I64Mul => binop!(I64Mul, I64MulImm, i64, I64Mul),
-            O::I64DivS => binop!(I64DivS, I64DivSImm, i64),
-            O::I64DivU => binop!(I64DivU, I64DivUImm, i64),
-            O::I64RemS => binop!(I64RemS, I64RemSImm, i64),
-            O::I64RemU => binop!(I64RemU, I64RemUImm, i64),
-            O::I64And => binop!(I64And, I64AndImm, i64, I64And),
-            O::I64Or => binop!(I64Or, I64OrImm, i64, I64Or),
-            O::I64Xor => binop!(I64Xor, I64XorImm, i64, I64Xor),
-            O::I64Shl => binop!(I64Shl, I64ShlImm, i64),
-            O::I64ShrS => binop!(I64ShrS, I64ShrSImm, i64),
-            O::I64ShrU => binop!(I64ShrU, I64ShrUImm, i64),
-            O::I64Rotl => binop!(I64Rotl, I64RotlImm, i64),
-            O::I64Rotr => binop!(I64Rotr, I64RotrImm, i64),
-            O::F32Eq => binop!(F32Eq),
-            O::F32Ne => binop!(F32Ne),
-            O::F32Lt => binop!(F32Lt),
-            O::F32Gt => binop!(F32Gt),
-            O::F32Le => binop!(F32Le),
-            O::F32Ge => binop!(F32Ge),
-            O::F32Add => binop!(F32Add),
-            O::F32Sub => binop!(F32Sub),
-            O::F32Mul => binop!(F32Mul),
-            O::F32Div => binop!(F32Div),
-            O::F32Min => binop!(F32Min),
-            O::F32Max => binop!(F32Max),
-            O::F32Copysign => binop!(F32Copysign),
-            O::F64Eq => binop!(F64Eq),
-            O::F64Ne => binop!(F64Ne),
-            O::F64Lt => binop!(F64Lt),
-            O::F64Gt => binop!(F64Gt),
-            O::F64Le => binop!(F64Le),
-            O::F64Ge => binop!(F64Ge),
-            O::F64Add => binop!(F64Add),
-            O::F64Sub => binop!(F64Sub),
-            O::F64Mul => binop!(F64Mul),
-            O::F64Div => binop!(F64Div),
-            O::F64Min => binop!(F64Min),
-            O::F64Max => binop!(F64Max),
-            O::F64Copysign => binop!(F64Copysign),
-            other => return Err(Error::Unsupported(format!("operator {other:?}"))),
-        };
-        self.binary(b)
+    /// Emits an op with a single result (written to register `dst`), no
+    /// operands left to pop.
+    fn produce(&mut self, f: impl FnOnce(R) -> Instr) -> Result<(), Error> {
+        let dst = self.reg(self.stack.len())?;
+        self.result(f(dst));
+        Ok(())
     }
-}
 
-/// The imm form of a swapped reg-reg op (`c op x` computed as `x op' c`).
-fn swap_to_imm(swapped: Instr, v: u64) -> Option<Instr> {
-    macro_rules! m {
-        ($($rr:ident => $imm:ident : $t:ident),* $(,)?) => {
-            match swapped {
-                $(Instr::$rr { dst, a, .. } => Some(Instr::$imm { dst, a, imm: m!(@conv $t) }),)*
-                _ => None,
-            }
-        };
-        (@conv i32) => { v as u32 as i32 };
-        (@conv i64) => { v as i64 };
+    /// `block` or `loop`.
+    fn block(&mut self, blockty: BlockType, is_loop: bool) -> Result<(), Error> {
+        let (np, nr) = self.block_type(blockty);
+        let height = self.stack.len() - np;
+        self.settle(height)?;
+        if is_loop {
+            self.bind_label();
+        }
+        self.ctrls.push(Ctrl {
+            kind: if is_loop { Kind::Loop } else { Kind::Block },
+            height,
+            nparams: np,
+            nresults: nr,
+            head: self.pc(),
+            patches: Vec::new(),
+            else_patch: None,
+        });
+        Ok(())
     }
-    m!(
-        I32Eq => I32EqImm: i32, I32Ne => I32NeImm: i32, I32LtS => I32LtSImm: i32,
-        I32LtU => I32LtUImm: i32, I32GtS => I32GtSImm: i32, I32GtU => I32GtUImm: i32,
-        I32LeS => I32LeSImm: i32, I32LeU => I32LeUImm: i32, I32GeS => I32GeSImm: i32,
-        I32GeU => I32GeUImm: i32, I32Add => I32AddImm: i32, I32Mul => I32MulImm: i32,
-        I32And => I32AndImm: i32, I32Or => I32OrImm: i32, I32Xor => I32XorImm: i32,
-        I64Eq => I64EqImm: i64, I64Ne => I64NeImm: i64, I64LtS => I64LtSImm: i64, I64LtU => I64LtUImm: i64,
-        I64GtS => I64GtSImm: i64, I64GtU => I64GtUImm: i64, I64LeS => I64LeSImm: i64, I64LeU => I64LeUImm: i64,
-        I64GeS => I64GeSImm: i64, I64GeU => I64GeUImm: i64, I64Add => I64AddImm: i64, I64Mul => I64MulImm: i64,
-        I64And => I64AndImm: i64, I64Or => I64OrImm: i64, I64Xor => I64XorImm: i64,
-    )
+
+    fn if_block(&mut self, blockty: BlockType) -> Result<(), Error> {
+        let (np, nr) = self.block_type(blockty);
+        let cond = self.pop();
+        let height = self.stack.len() - np;
+        // The comparison producing the condition may be fused into
+        // the branch; the settling copies go before it (they read
+        // only locals and write registers below it).
+        let fusable = cond == Opd::Temp
+            && matches!(self.fusable, Some(at) if at + 1 == self.code.len() && at >= self.label);
+        let cmp = if fusable { self.code.pop() } else { None };
+        self.settle(height)?;
+        let else_patch = match cmp {
+            Some(c) => {
+                let at = self.emit(c);
+                self.fusable = Some(at);
+                self.cond_branch(Opd::Temp, false)?
+            }
+            None => self.cond_branch(cond, false)?,
+        };
+        self.ctrls.push(Ctrl {
+            kind: Kind::If,
+            height,
+            nparams: np,
+            nresults: nr,
+            head: 0,
+            patches: Vec::new(),
+            else_patch: Some(else_patch),
+        });
+        Ok(())
+    }
+
+    fn else_block(&mut self) -> Result<(), Error> {
+        let c = self.ctrls.last().expect("validated: else in if");
+        let (height, np, nr) = (c.height, c.nparams, c.nresults);
+        if !self.unreachable {
+            self.move_top(height, nr)?;
+            let at = self.emit(Instr::Br { target: 0 });
+            self.ctrls.last_mut().unwrap().patches.push(at);
+        }
+        let c = self.ctrls.last_mut().unwrap();
+        c.kind = Kind::Else;
+        let ep = c.else_patch.take().expect("if has an else branch");
+        let pc = self.pc();
+        self.patch(ep, pc);
+        self.bind_label();
+        self.stack.truncate(height);
+        for _ in 0..np {
+            self.push(Opd::Temp);
+        }
+        self.unreachable = false;
+        Ok(())
+    }
+
+    fn end_block(&mut self) -> Result<(), Error> {
+        let c = self.ctrls.last().expect("validated: end closes a block");
+        let (height, nr, kind) = (c.height, c.nresults, c.kind);
+        if kind == Kind::Func {
+            if !self.unreachable {
+                self.emit_return()?;
+            }
+            self.ctrls.pop();
+            return Ok(());
+        }
+        if !self.unreachable {
+            self.move_top(height, nr)?;
+        }
+        let c = self.ctrls.pop().unwrap();
+        let reached = !self.unreachable || !c.patches.is_empty() || c.else_patch.is_some();
+        let pc = self.pc();
+        for at in c.patches.iter().copied().chain(c.else_patch) {
+            self.patch(at, pc);
+        }
+        if kind != Kind::Loop {
+            self.bind_label();
+        }
+        self.stack.truncate(height);
+        for _ in 0..nr {
+            self.push(Opd::Temp);
+        }
+        self.unreachable = !reached;
+        Ok(())
+    }
+
+    fn br_if(&mut self, relative_depth: u32) -> Result<(), Error> {
+        let cond = self.pop();
+        if self.branch_is_plain(relative_depth) {
+            let at = self.cond_branch(cond, true)?;
+            let idx = self.ctrls.len() - 1 - relative_depth as usize;
+            if self.ctrls[idx].kind == Kind::Loop {
+                let head = self.ctrls[idx].head;
+                self.patch(at, head);
+            } else {
+                self.ctrls[idx].patches.push(at);
+            }
+        } else {
+            let skip = self.cond_branch(cond, false)?;
+            self.branch(relative_depth)?;
+            let pc = self.pc();
+            self.patch(skip, pc);
+            self.bind_label();
+        }
+        Ok(())
+    }
+
+    fn br_table(&mut self, targets: wasmparser::BrTable<'_>) -> Result<(), Error> {
+        let idx = self.pop();
+        let h = self.stack.len();
+        let index = self.use_opd(idx, h)?;
+        let depths: Vec<u32> = targets
+            .targets()
+            .chain(std::iter::once(Ok(targets.default())))
+            .collect::<Result<_, _>>()?;
+        self.emit(Instr::BrTable {
+            index,
+            count: depths.len() as u32 - 1,
+        });
+        let table_start = self.code.len();
+        self.tables.push((table_start, depths.len()));
+        for _ in &depths {
+            self.emit(Instr::Br { target: 0 });
+        }
+        for (i, &d) in depths.iter().enumerate() {
+            let ci = self.ctrls.len() - 1 - d as usize;
+            if self.branch_is_plain(d) {
+                if self.ctrls[ci].kind == Kind::Loop {
+                    let head = self.ctrls[ci].head;
+                    self.patch(table_start + i, head);
+                } else {
+                    self.ctrls[ci].patches.push(table_start + i);
+                }
+            } else {
+                // A landing pad that moves the values first.
+                let pc = self.pc();
+                self.patch(table_start + i, pc);
+                self.branch(d)?;
+            }
+        }
+        self.unreachable = true;
+        Ok(())
+    }
+
+    fn call(&mut self, function_index: u32) -> Result<(), Error> {
+        let ty = self.info.func_type(function_index);
+        let (np, nr) = (ty.params.len(), ty.results.len());
+        let (base, h) = self.call_args(np)?;
+        let imported = self.info.num_imported_funcs;
+        self.emit(if function_index < imported {
+            Instr::CallImport {
+                func: function_index,
+                base,
+            }
+        } else {
+            Instr::Call {
+                func: function_index - imported,
+                base,
+            }
+        });
+        self.call_results(h, nr)?;
+        Ok(())
+    }
+
+    fn call_indirect(&mut self, type_index: u32, table_index: u32) -> Result<(), Error> {
+        let ty = &self.info.types[type_index as usize];
+        let (np, nr) = (ty.params.len(), ty.results.len());
+        let i = self.pop();
+        let ih = self.stack.len();
+        let index = self.use_opd(i, ih)?;
+        // The index must not be overwritten by materializing the
+        // arguments: it lives above them.
+        let (base, h) = self.call_args(np)?;
+        self.emit(Instr::CallIndirect {
+            table: table_index,
+            ty: type_index,
+            index,
+            base,
+        });
+        self.call_results(h, nr)?;
+        Ok(())
+    }
+
+    fn numeric(&mut self, op: Operator<'_>) -> Result<(), Error> {
+        match numeric_op(&op) {
+            Some(Numeric::Unary(f)) => self.unary(f),
+            Some(Numeric::Binary(b)) => self.binary(b),
+            None => Err(Error::Unsupported(format!("operator {op:?}"))),
+        }
+    }
 }
 
 /// At most this many registers hold constants.
@@ -1169,40 +1053,11 @@ const MAX_CONST_REGS: usize = 256;
 
 /// The branch with the opposite condition.
 fn negate_branch(i: Instr) -> Option<Instr> {
-    macro_rules! pairs {
-        ($($x:ident <=> $y:ident),*) => {
-            match i {
-                $(Instr::$x { a, b, target } => Instr::$y { a, b, target },
-                  Instr::$y { a, b, target } => Instr::$x { a, b, target },)*
-                Instr::BrIfNz { c, target } => Instr::BrIfZ { c, target },
-                Instr::BrIfZ { c, target } => Instr::BrIfNz { c, target },
-                _ => return negate_branch_imm(i),
-            }
-        };
+    match i {
+        Instr::BrIfNz { c, target } => Some(Instr::BrIfZ { c, target }),
+        Instr::BrIfZ { c, target } => Some(Instr::BrIfNz { c, target }),
+        _ => i.negate_compare(),
     }
-    Some(
-        pairs!(BrI32Eq <=> BrI32Ne, BrI32LtS <=> BrI32GeS, BrI32LtU <=> BrI32GeU, BrI32GtS <=> BrI32LeS,
-        BrI32GtU <=> BrI32LeU, BrI64Eq <=> BrI64Ne, BrI64LtS <=> BrI64GeS, BrI64LtU <=> BrI64GeU,
-        BrI64GtS <=> BrI64LeS, BrI64GtU <=> BrI64LeU),
-    )
-}
-
-fn negate_branch_imm(i: Instr) -> Option<Instr> {
-    macro_rules! pairs {
-        ($($x:ident <=> $y:ident),*) => {
-            match i {
-                $(Instr::$x { a, imm, target } => Instr::$y { a, imm, target },
-                  Instr::$y { a, imm, target } => Instr::$x { a, imm, target },)*
-                _ => return None,
-            }
-        };
-    }
-    Some(
-        pairs!(BrI32EqImm <=> BrI32NeImm, BrI32LtSImm <=> BrI32GeSImm, BrI32LtUImm <=> BrI32GeUImm,
-        BrI32GtSImm <=> BrI32LeSImm, BrI32GtUImm <=> BrI32LeUImm, BrI64EqImm <=> BrI64NeImm,
-        BrI64LtSImm <=> BrI64GeSImm, BrI64LtUImm <=> BrI64GeUImm, BrI64GtSImm <=> BrI64LeSImm,
-        BrI64GtUImm <=> BrI64LeUImm),
-    )
 }
 
 /// Loop inversion: `Br X` where `X: if c goto E` and `E` is the next
