@@ -82,6 +82,14 @@ pub struct BenchArgs {
     /// Skip the peak-memory child processes.
     #[arg(long)]
     pub no_memory: bool,
+    /// Attach the spec-suite totals of this `wasmlab wast --json` report
+    /// (the gate compares them exactly).
+    #[arg(long)]
+    pub spec: Option<PathBuf>,
+    /// Attach the campaign summary of this `wasmlab diff --json` file
+    /// (the gate compares its findings, and its counts for the same cases).
+    #[arg(long)]
+    pub diff: Option<PathBuf>,
 }
 
 /// `wasmlab report`: charts and a dashboard from results files.
@@ -136,7 +144,20 @@ pub fn run_bench(args: &BenchArgs) -> Result<ExitCode, BenchError> {
         memory: !args.no_memory,
         progress: true,
     };
-    let results = bench(&options)?;
+    // Read before measuring, so a wrong path fails in a second, not after the run.
+    let spec = args
+        .spec
+        .as_deref()
+        .map(results::load_spec_json)
+        .transpose()?;
+    let diff = args
+        .diff
+        .as_deref()
+        .map(results::load_diff_json)
+        .transpose()?;
+    let mut results = bench(&options)?;
+    results.spec = spec;
+    results.diff = diff;
     results.save(&args.out)?;
     print!("{}", report::text_summary(&results));
     println!("results: {}", args.out.display());

@@ -225,13 +225,19 @@ pub struct SpecCounts {
     pub skipped: u64,
 }
 
-/// Summary of a differential campaign (filled in by the lab's main job).
-/// The field names are those of `wasmlab diff --json`, so its summary
-/// deserializes into this directly (other fields are ignored).
+/// Summary of a differential campaign (filled in by the lab's main job, or
+/// attached by `wasmlab bench --diff`). The field names are those of
+/// `wasmlab diff --json`, so its summary deserializes into this directly
+/// (other fields are ignored).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct DiffSummary {
     #[serde(default)]
     pub engines: Vec<String>,
+    /// The campaign seed: case i is generated from (seed, i), so two
+    /// campaigns with the same seed, engines and module count ran the same
+    /// cases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
     #[serde(default)]
     pub seconds: f64,
     /// Modules generated and run.
@@ -250,6 +256,123 @@ pub struct DiffSummary {
     /// Cases in which an engine exceeded the time limit.
     #[serde(default)]
     pub hangs: u64,
+    /// Cases the reference (or every other engine) does not support.
+    #[serde(default)]
+    pub skipped: u64,
+    /// Cases whose only divergences are peers' known, excused bugs.
+    #[serde(default)]
+    pub known: u64,
+    /// Cases that could not be generated.
+    #[serde(default)]
+    pub errors: u64,
+    /// Cases in which every engine trapped alike somewhere.
+    #[serde(default)]
+    pub trapped: u64,
+    /// Per engine compared with the reference: cases per outcome.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pairs: Vec<PairCounts>,
+}
+
+/// How the cases of a campaign ended for one engine against the reference.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PairCounts {
+    pub reference: String,
+    pub engine: String,
+    /// Cases per outcome word (`agree`, `skipped`, `diverged`, ...).
+    #[serde(default)]
+    pub counts: BTreeMap<String, u64>,
+}
+
+/// The fields of `wasmlab diff --json` the gate relies on, all required:
+/// a file without them must not read as a clean campaign of zeros.
+#[derive(Deserialize)]
+struct DiffJson {
+    engines: Vec<String>,
+    seed: u64,
+    seconds: f64,
+    modules: u64,
+    calls: u64,
+    divergences: u64,
+    inconclusive: u64,
+    crashes: u64,
+    hangs: u64,
+    skipped: u64,
+    known: u64,
+    errors: u64,
+    trapped: u64,
+    pairs: Vec<PairCounts>,
+}
+
+/// Reads the summary `wasmlab diff --json FILE` writes.
+pub fn load_diff_json(path: &Path) -> Result<DiffSummary, BenchError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| BenchError::new(format!("cannot read {}: {e}", path.display())))?;
+    let d: DiffJson = serde_json::from_str(&text).map_err(|e| {
+        BenchError::new(format!(
+            "{}: not a `wasmlab diff --json` summary: {e}",
+            path.display()
+        ))
+    })?;
+    Ok(DiffSummary {
+        engines: d.engines,
+        seed: Some(d.seed),
+        seconds: d.seconds,
+        modules: d.modules,
+        calls: d.calls,
+        divergences: d.divergences,
+        inconclusive: d.inconclusive,
+        crashes: d.crashes,
+        hangs: d.hangs,
+        skipped: d.skipped,
+        known: d.known,
+        errors: d.errors,
+        trapped: d.trapped,
+        pairs: d.pairs,
+    })
+}
+
+/// The part of `wasmlab wast --json FILE` the results carry.
+#[derive(Deserialize)]
+struct SpecJson {
+    totals: BTreeMap<String, SpecJsonTotals>,
+}
+
+#[derive(Deserialize)]
+struct SpecJsonTotals {
+    passed: u64,
+    failed: u64,
+    skipped: u64,
+}
+
+/// Reads the per-engine totals of `wasmlab wast --json FILE`.
+pub fn load_spec_json(path: &Path) -> Result<BTreeMap<String, SpecCounts>, BenchError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| BenchError::new(format!("cannot read {}: {e}", path.display())))?;
+    let s: SpecJson = serde_json::from_str(&text).map_err(|e| {
+        BenchError::new(format!(
+            "{}: not a `wasmlab wast --json` report: {e}",
+            path.display()
+        ))
+    })?;
+    if s.totals.is_empty() {
+        return Err(BenchError::new(format!(
+            "{}: the spec report has no engine totals",
+            path.display()
+        )));
+    }
+    Ok(s.totals
+        .into_iter()
+        .map(|(engine, t)| {
+            (
+                engine,
+                SpecCounts {
+                    passed: t.passed,
+                    failed: t.failed,
+                    skipped: t.skipped,
+                },
+            )
+        })
+        .collect())
 }
 
 /// The reference engines ratios are taken against.

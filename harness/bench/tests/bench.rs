@@ -132,3 +132,43 @@ fn the_child_measures_peak_memory() {
         .quick_expected;
     assert_eq!(Some(report.checksum), expected);
 }
+
+#[test]
+fn bench_attaches_spec_totals_and_the_campaign_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("spec.json");
+    std::fs::write(
+        &spec,
+        r#"{"totals":{"wasmtime":{"passed":10,"failed":0,"skipped":2}},"files":[]}"#,
+    )
+    .unwrap();
+    let diff = dir.path().join("diff.json");
+    std::fs::write(
+        &diff,
+        r#"{"engines":["wasmtime"],"seed":3,"modules":4,"calls":9,"seconds":0.5,"divergences":0,
+        "inconclusive":0,"crashes":0,"hangs":0,"skipped":0,"known":0,"errors":0,"trapped":1,"pairs":[]}"#,
+    )
+    .unwrap();
+    let out = dir.path().join("results.json");
+    let args = |spec: PathBuf| wasmlab_bench::BenchArgs {
+        engines: Some("wasmtime".into()),
+        programs: Some("fib".into()),
+        quick: true,
+        out: out.clone(),
+        corpus: Some(corpus_dir()),
+        no_memory: true,
+        spec: Some(spec),
+        diff: Some(diff.clone()),
+    };
+    assert_eq!(
+        wasmlab_bench::run_bench(&args(spec.clone())).unwrap(),
+        std::process::ExitCode::SUCCESS
+    );
+    let r = wasmlab_bench::Results::load(&out).unwrap();
+    assert_eq!(r.spec.unwrap()["wasmtime"].skipped, 2);
+    let d = r.diff.unwrap();
+    assert_eq!((d.seed, d.modules, d.trapped), (Some(3), 4, 1));
+    // A wrong path is an error before anything is measured.
+    let err = wasmlab_bench::run_bench(&args(dir.path().join("nope.json"))).unwrap_err();
+    assert!(err.to_string().contains("nope.json"), "{err}");
+}

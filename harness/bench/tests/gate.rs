@@ -229,9 +229,9 @@ fn a_diff_summary_reads_from_wasmlab_diff_json_and_hangs_fail() {
     let outcome = gate(&baseline, &current, DEFAULT_THRESHOLD_PCT);
     let f = outcome
         .failures()
-        .find(|f| f.check == "differential")
+        .find(|f| f.check == "differential" && f.program == "hangs")
         .expect("a hang fails");
-    assert!(f.current.contains("1 hangs"), "{}", outcome.table());
+    assert_eq!(f.current, "1", "{}", outcome.table());
 }
 
 fn committed_baseline() -> PathBuf {
@@ -290,4 +290,418 @@ fn wasmlab_gate_command_exits_non_zero_on_regression() {
     };
     let err = wasmlab_bench::run_gate(&bad).unwrap_err();
     assert!(err.to_string().contains("missing.json"), "{err}");
+}
+
+fn fails_on<'a>(
+    outcome: &'a wasmlab_bench::GateOutcome,
+    check: &str,
+) -> Vec<&'a wasmlab_bench::gate::Finding> {
+    outcome.failures().filter(|f| f.check == check).collect()
+}
+
+#[test]
+fn missing_spec_or_campaign_data_fails_naming_what_is_missing() {
+    let full = results();
+    let mut bare = full.clone();
+    bare.spec = None;
+    bare.diff = None;
+    for (baseline, current, who) in [
+        (&full, &bare, "the current results"),
+        (&bare, &full, "the baseline"),
+        (&bare, &bare, "neither file"),
+    ] {
+        let outcome = gate(baseline, current, DEFAULT_THRESHOLD_PCT);
+        let table = outcome.table();
+        let spec = fails_on(&outcome, "spec");
+        assert_eq!(spec.len(), 1, "{table}");
+        assert!(
+            spec[0].change.starts_with(who) && spec[0].change.contains("spec-suite totals"),
+            "{table}"
+        );
+        assert!(spec[0].change.contains("bench --spec"), "{table}");
+        let diff = fails_on(&outcome, "differential");
+        assert_eq!(diff.len(), 1, "{table}");
+        assert!(
+            diff[0].change.starts_with(who) && diff[0].change.contains("campaign summary"),
+            "{table}"
+        );
+        assert!(diff[0].change.contains("bench --diff"), "{table}");
+    }
+    // An empty spec map is no data either, per engine.
+    let mut current = full.clone();
+    current.spec = Some(BTreeMap::new());
+    let outcome = gate(&full, &current, DEFAULT_THRESHOLD_PCT);
+    assert_eq!(
+        fails_on(&outcome, "spec").len(),
+        full.engines.len(),
+        "{}",
+        outcome.table()
+    );
+}
+
+#[test]
+fn spec_totals_are_compared_exactly_per_engine() {
+    let baseline = results();
+    let with = |engine: &str, f: &dyn Fn(&mut SpecCounts)| {
+        let mut r = baseline.clone();
+        f(r.spec.as_mut().unwrap().get_mut(engine).unwrap());
+        r
+    };
+    // More skips hide assertions: a failure even with nothing failing.
+    let current = with("interp", &|c| {
+        c.passed -= 5;
+        c.skipped += 5;
+    });
+    let outcome = gate(&baseline, &current, DEFAULT_THRESHOLD_PCT);
+    let f = fails_on(&outcome, "spec");
+    assert_eq!(f.len(), 1, "{}", outcome.table());
+    assert_eq!(f[0].engine, "interp");
+    assert!(f[0].change.contains("+5 skipped"), "{}", outcome.table());
+    // A different total (the suite changed) fails too.
+    let outcome = gate(
+        &baseline,
+        &with("wasmi", &|c| c.passed += 3),
+        DEFAULT_THRESHOLD_PCT,
+    );
+    assert_eq!(fails_on(&outcome, "spec").len(), 1, "{}", outcome.table());
+    // A new failure fails.
+    let outcome = gate(
+        &baseline,
+        &with("winch", &|c| {
+            c.passed -= 1;
+            c.failed += 1;
+        }),
+        DEFAULT_THRESHOLD_PCT,
+    );
+    assert_eq!(
+        fails_on(&outcome, "spec")[0].engine,
+        "winch",
+        "{}",
+        outcome.table()
+    );
+    // Failures turned passes on the same assertions: a note to refresh.
+    let worse = with("winch", &|c| {
+        c.passed -= 1;
+        c.failed += 1;
+    });
+    let outcome = gate(&worse, &baseline, DEFAULT_THRESHOLD_PCT);
+    assert!(outcome.passed(), "{}", outcome.table());
+    assert!(
+        outcome
+            .findings
+            .iter()
+            .any(|f| f.check == "spec" && f.change.contains("refresh"))
+    );
+    // An engine of the baseline without totals fails; a new one is a note.
+    let mut current = baseline.clone();
+    let spec = current.spec.as_mut().unwrap();
+    spec.remove("wasmi");
+    spec.insert(
+        "regjit".into(),
+        SpecCounts {
+            passed: 1000,
+            failed: 0,
+            skipped: 0,
+        },
+    );
+    let outcome = gate(&baseline, &current, DEFAULT_THRESHOLD_PCT);
+    let f = fails_on(&outcome, "spec");
+    assert_eq!(
+        (f.len(), f[0].engine.as_str()),
+        (1, "wasmi"),
+        "{}",
+        outcome.table()
+    );
+    assert!(
+        outcome
+            .findings
+            .iter()
+            .any(|f| f.verdict == Verdict::Note && f.check == "spec" && f.engine == "regjit"),
+        "{}",
+        outcome.table()
+    );
+}
+
+#[test]
+fn campaign_findings_fail_and_counts_of_the_same_cases_are_exact() {
+    let baseline = results();
+    let with = |f: &dyn Fn(&mut DiffSummary)| {
+        let mut r = baseline.clone();
+        f(r.diff.as_mut().unwrap());
+        r
+    };
+    assert!(gate(&baseline, &baseline, DEFAULT_THRESHOLD_PCT).passed());
+    // A crash fails whatever else matches.
+    let outcome = gate(&baseline, &with(&|d| d.crashes = 1), DEFAULT_THRESHOLD_PCT);
+    let f = fails_on(&outcome, "differential");
+    assert!(
+        f.iter().any(|f| f.program == "crashes" && f.current == "1"),
+        "{}",
+        outcome.table()
+    );
+    // The same seed, engines and module count are the same cases: another
+    // outcome count, or another per-engine outcome, fails.
+    let outcome = gate(&baseline, &with(&|d| d.trapped += 1), DEFAULT_THRESHOLD_PCT);
+    assert!(
+        fails_on(&outcome, "differential")
+            .iter()
+            .any(|f| f.program == "trapped"),
+        "{}",
+        outcome.table()
+    );
+    let outcome = gate(
+        &baseline,
+        &with(&|d| {
+            let counts = &mut d.pairs.last_mut().unwrap().counts;
+            counts.insert("agree".into(), 499);
+            counts.insert("known".into(), 1);
+        }),
+        DEFAULT_THRESHOLD_PCT,
+    );
+    let f = fails_on(&outcome, "differential");
+    assert_eq!(
+        (f.len(), f[0].engine.as_str(), f[0].program.as_str()),
+        (1, "interp", "outcomes"),
+        "{}",
+        outcome.table()
+    );
+    // Other cases (another size or seed): counts differ legitimately, a note.
+    for other in [
+        with(&|d| {
+            d.modules = 731;
+            d.calls = 12000;
+        }),
+        with(&|d| {
+            d.seed = Some(8);
+            d.trapped = 3;
+        }),
+    ] {
+        let outcome = gate(&baseline, &other, DEFAULT_THRESHOLD_PCT);
+        assert!(outcome.passed(), "{}", outcome.table());
+        assert!(
+            outcome
+                .findings
+                .iter()
+                .any(|f| f.check == "differential" && f.program == "cases")
+        );
+    }
+    // ...but findings still fail there.
+    let outcome = gate(
+        &baseline,
+        &with(&|d| {
+            d.modules = 731;
+            d.divergences = 2;
+        }),
+        DEFAULT_THRESHOLD_PCT,
+    );
+    assert!(
+        fails_on(&outcome, "differential")
+            .iter()
+            .any(|f| f.program == "divergences")
+    );
+    // A campaign that ran nothing, or left out an engine of the baseline, fails.
+    let outcome = gate(&baseline, &with(&|d| d.modules = 0), DEFAULT_THRESHOLD_PCT);
+    assert!(
+        fails_on(&outcome, "differential")
+            .iter()
+            .any(|f| f.program == "modules")
+    );
+    let outcome = gate(
+        &baseline,
+        &with(&|d| d.engines.retain(|e| e != "winch")),
+        DEFAULT_THRESHOLD_PCT,
+    );
+    assert!(
+        fails_on(&outcome, "differential")
+            .iter()
+            .any(|f| f.engine == "winch" && f.program == "engines"),
+        "{}",
+        outcome.table()
+    );
+    // A new engine in the campaign is a note (the cases change with it).
+    let outcome = gate(
+        &baseline,
+        &with(&|d| d.engines.push("tjit".into())),
+        DEFAULT_THRESHOLD_PCT,
+    );
+    assert!(outcome.passed(), "{}", outcome.table());
+}
+
+#[test]
+fn a_workload_mismatch_fails_instead_of_skipping_the_checks() {
+    let baseline = results();
+    let mut current = baseline.clone();
+    current.programs[1].arg += 1;
+    let outcome = gate(&baseline, &current, DEFAULT_THRESHOLD_PCT);
+    let f = fails_on(&outcome, "workload");
+    assert_eq!(
+        (f.len(), f[0].program.as_str()),
+        (1, "sort"),
+        "{}",
+        outcome.table()
+    );
+    assert!(f[0].change.contains("not comparable"));
+    // A program the current file did not run at all.
+    let mut current = baseline.clone();
+    current.programs.retain(|p| p.name != "large");
+    current.runs.retain(|r| r.program != "large");
+    let outcome = gate(&baseline, &current, DEFAULT_THRESHOLD_PCT);
+    let f = fails_on(&outcome, "workload");
+    assert_eq!(
+        (f.len(), f[0].program.as_str()),
+        (1, "large"),
+        "{}",
+        outcome.table()
+    );
+    // Quick against full is another workload everywhere.
+    let mut current = baseline.clone();
+    current.quick = false;
+    assert_eq!(
+        fails_on(&gate(&baseline, &current, DEFAULT_THRESHOLD_PCT), "mode").len(),
+        1
+    );
+}
+
+#[test]
+fn a_ratio_missing_from_either_file_fails() {
+    let baseline = results();
+    let mut current = baseline.clone();
+    let run = current
+        .runs
+        .iter_mut()
+        .find(|r| r.engine == "wasmi" && r.program == "fib")
+        .unwrap();
+    run.ratios.exec_cpu_vs_wasmtime = None;
+    // The wall-time ratio stands in when one file lacks the CPU one.
+    assert!(gate(&baseline, &current, DEFAULT_THRESHOLD_PCT).passed());
+    let run = current
+        .runs
+        .iter_mut()
+        .find(|r| r.engine == "wasmi" && r.program == "fib")
+        .unwrap();
+    run.ratios.exec_vs_wasmtime = None;
+    let outcome = gate(&baseline, &current, DEFAULT_THRESHOLD_PCT);
+    let f = fails_on(&outcome, "exec / wasmtime");
+    assert_eq!(
+        (f.len(), f[0].engine.as_str(), f[0].program.as_str()),
+        (1, "wasmi", "fib"),
+        "{}",
+        outcome.table()
+    );
+    assert!(f[0].change.contains("current results"));
+    let outcome = gate(&current, &baseline, DEFAULT_THRESHOLD_PCT);
+    assert!(
+        fails_on(&outcome, "exec / wasmtime")[0]
+            .change
+            .contains("baseline"),
+        "{}",
+        outcome.table()
+    );
+    // Startup ratios, where the baseline's startup is long enough to gate.
+    let mut current = baseline.clone();
+    for r in current.runs.iter_mut().filter(|r| r.engine == "winch") {
+        r.ratios.startup_cpu_vs_wasmtime = None;
+        r.ratios.startup_vs_wasmtime = None;
+    }
+    let outcome = gate(&baseline, &current, DEFAULT_THRESHOLD_PCT);
+    assert_eq!(
+        fails_on(&outcome, "startup / wasmtime").len(),
+        3,
+        "{}",
+        outcome.table()
+    );
+}
+
+#[test]
+fn an_engine_missing_from_the_current_file_fails_and_a_new_one_is_a_note() {
+    let baseline = results();
+    let current = common::results_with(&["wasmtime", "wasmtime-aot", "winch", "wasmi"]);
+    let outcome = gate(&baseline, &current, DEFAULT_THRESHOLD_PCT);
+    let f = fails_on(&outcome, "engine");
+    assert_eq!(
+        (f.len(), f[0].engine.as_str()),
+        (1, "interp"),
+        "{}",
+        outcome.table()
+    );
+    // One row for the engine, not one per program.
+    assert!(
+        fails_on(&outcome, "missing").is_empty(),
+        "{}",
+        outcome.table()
+    );
+
+    let current = common::results_with(&[
+        "wasmtime",
+        "wasmtime-aot",
+        "winch",
+        "wasmi",
+        "interp",
+        "regjit",
+    ]);
+    let outcome = gate(&baseline, &current, DEFAULT_THRESHOLD_PCT);
+    assert!(outcome.passed(), "{}", outcome.table());
+    assert!(
+        outcome
+            .findings
+            .iter()
+            .any(|f| f.check == "engine" && f.engine == "regjit" && f.verdict == Verdict::Note)
+    );
+}
+
+#[test]
+fn spec_and_campaign_files_are_read_strictly() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    };
+    // The shape `wasmlab wast --json` writes.
+    let spec = write(
+        "spec.json",
+        r#"{"totals":{"interp":{"passed":27955,"failed":0,"skipped":24678},
+            "wasmtime":{"passed":52222,"failed":0,"skipped":0}},"files":[]}"#,
+    );
+    let totals = wasmlab_bench::results::load_spec_json(&spec).unwrap();
+    assert_eq!(
+        totals["interp"],
+        SpecCounts {
+            passed: 27955,
+            failed: 0,
+            skipped: 24678
+        }
+    );
+    assert_eq!(totals.len(), 2);
+    // Not a spec report: an error naming the file, never zeros.
+    for bad in [
+        r#"{}"#,
+        r#"{"totals":{}}"#,
+        r#"{"totals":{"interp":{"passed":1}}}"#,
+    ] {
+        let p = write("bad-spec.json", bad);
+        let err = wasmlab_bench::results::load_spec_json(&p).unwrap_err();
+        assert!(err.to_string().contains("bad-spec.json"), "{err}");
+    }
+    let diff = write(
+        "diff.json",
+        r#"{"engines":["wasmtime","interp"],"seed":7,"modules":120,"calls":3400,
+        "seconds":6.2,"modules_per_second":20.0,"divergences":0,"inconclusive":2,"crashes":0,
+        "hangs":0,"skipped":1,"known":3,"errors":0,"trapped":40,
+        "pairs":[{"reference":"wasmtime","engine":"interp","counts":{"agree":117,"known":3}}],
+        "classes":{},"findings":[],"some_new_field":true}"#,
+    );
+    let d = wasmlab_bench::results::load_diff_json(&diff).unwrap();
+    assert_eq!(
+        (d.seed, d.modules, d.known, d.trapped),
+        (Some(7), 120, 3, 40)
+    );
+    assert_eq!(d.pairs[0].counts["agree"], 117);
+    // A summary without its findings counts must not read as a clean campaign.
+    let p = write(
+        "bad-diff.json",
+        r#"{"engines":["wasmtime"],"seed":1,"modules":5,"calls":9}"#,
+    );
+    let err = wasmlab_bench::results::load_diff_json(&p).unwrap_err();
+    assert!(err.to_string().contains("bad-diff.json"), "{err}");
 }

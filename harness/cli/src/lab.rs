@@ -8,7 +8,7 @@ use std::process::{Command, ExitCode};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clap::Args;
-use wasmlab_bench::results::{DiffSummary, SpecCounts};
+use wasmlab_bench::results::SpecCounts;
 use wasmlab_bench::{BenchOptions, Results};
 
 use crate::CliResult;
@@ -70,8 +70,7 @@ pub fn run(args: &LabArgs) -> CliResult {
             .status()
             .map_err(|e| format!("cannot start the campaign: {e}"))?;
         ok &= status.success();
-        let text = std::fs::read_to_string(&json).map_err(|e| format!("{}: {e}", json.display()))?;
-        Some(serde_json::from_str::<DiffSummary>(&text).map_err(|e| format!("{}: {e}", json.display()))?)
+        Some(wasmlab_bench::results::load_diff_json(&json).map_err(|e| e.to_string())?)
     } else {
         None
     };
