@@ -302,7 +302,8 @@ impl Vm {
         Ok(())
     }
 
-    /// Prepares a frame for `func` at `base`: room, depth, zeroed locals.
+    /// Prepares a frame for `func` at `base`: room, depth, a step of fuel,
+    /// zeroed locals.
     #[inline(always)]
     fn enter(&mut self, func: &IFunc, base: usize) -> Result<(), Trapped> {
         let need = base + func.frame_size as usize;
@@ -315,6 +316,10 @@ impl Vm {
             return Err(self.trap(Trap::StackOverflow));
         }
         exec.depth += 1;
+        exec.fuel -= 1;
+        if exec.fuel < 0 {
+            return Err(self.trap(Trap::OutOfFuel));
+        }
         self.stack[base + func.num_params as usize..base + func.num_locals as usize].fill(0);
         Ok(())
     }
@@ -324,10 +329,6 @@ impl Vm {
         unsafe {
             *(*vmctx).call_counts.add(index as usize) += 1;
             let exec = self.exec;
-            (*exec).fuel -= 1;
-            if (*exec).fuel < 0 {
-                return Err(self.trap(Trap::OutOfFuel));
-            }
             let mut st = State {
                 vm: self,
                 vmctx,

@@ -276,7 +276,6 @@ macro_rules! handlers {
                             if vm.enter(&*callee, new_base).is_err() {
                                 return Flow::Trap;
                             }
-                            use_fuel!(s.exec);
                             vm.frames.push(Frame {
                                 func: s.func,
                                 ip: next,
