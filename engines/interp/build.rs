@@ -1,6 +1,6 @@
 //! Selects the interpreter's dispatch: tail calls between handlers where
 //! the compiler turns them into jumps (optimized builds on x86-64 and
-//! aarch64), a trampoline loop otherwise (see `src/exec.rs`).
+//! aarch64), a trampoline loop otherwise (see `src/exec/mod.rs`).
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(interp_tail_calls)");
     println!("cargo::rerun-if-changed=build.rs");
