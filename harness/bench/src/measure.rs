@@ -4,7 +4,8 @@
 //! Per program and engine it measures: a cold compile (once, excluded from
 //! the samples: it fills caches, notably wasmtime-aot's artifact cache),
 //! the startup phases on their own (compile, instantiate, first call),
-//! the latency distribution of `run(arg)` on a warm instance, generated
+//! the latency distribution of `run(arg)` on a warm instance and the same
+//! from cold (every call from the first on a fresh instance), generated
 //! code bytes, and peak RSS in a child process. Every call's checksum is
 //! checked against the manifest; a wrong one voids the engine's timings.
 
@@ -125,6 +126,9 @@ struct Slot {
     first_call: Vec<f64>,
     total: Vec<f64>,
     exec: Vec<f64>,
+    /// Every call of `run(arg)` on the execution instance, the first
+    /// (warm-up) one included: the from-cold series.
+    cold: Vec<f64>,
     /// Process CPU time of the same startup samples and calls.
     total_cpu: Vec<f64>,
     exec_cpu: Vec<f64>,
@@ -151,6 +155,7 @@ impl Slot {
         self.first_call.clear();
         self.total.clear();
         self.exec.clear();
+        self.cold.clear();
         self.total_cpu.clear();
         self.exec_cpu.clear();
         self.instance = None;
@@ -171,6 +176,7 @@ fn blank_run(engine: &str, program: &str) -> Run {
         cold_compile_ms: None,
         startup: None,
         exec: None,
+        exec_cold: None,
         exec_cpu: None,
         startup_cpu: None,
         code_bytes: None,
@@ -260,6 +266,7 @@ pub fn bench(options: &BenchOptions) -> Result<Results, BenchError> {
                 first_call: Vec::new(),
                 total: Vec::new(),
                 exec: Vec::new(),
+                cold: Vec::new(),
                 total_cpu: Vec::new(),
                 exec_cpu: Vec::new(),
                 instance: None,
@@ -348,6 +355,7 @@ pub fn bench(options: &BenchOptions) -> Result<Results, BenchError> {
             if run.status == Status::Ok {
                 run.startup = summarize_startup(slot);
                 run.exec = Dist::of(&slot.exec);
+                run.exec_cold = Dist::of(&slot.cold);
                 run.exec_cpu = Dist::of(&slot.exec_cpu);
                 run.startup_cpu = Dist::of(&slot.total_cpu);
             }
@@ -422,7 +430,9 @@ fn measure_program(
     }
     bar.inc(n as u64);
 
-    // 3. Execution: a warm instance per engine, one call per engine per round.
+    // 3. Execution: a fresh instance per engine, one call per engine per
+    // round. The first call warms it up (lazy compilation, tier-up) and is
+    // timed only into the from-cold series; every later call goes into both.
     for slot in slots.iter_mut() {
         bar.set_message(format!("{} / {}: warm-up", program.name, slot.name));
         let Some(engine) = slot.engine.as_deref().filter(|_| !slot.failed()) else {
@@ -436,11 +446,13 @@ fn measure_program(
         });
         match made {
             Ok(mut instance) => {
-                // The warm-up call is verified but not timed.
+                let start = Instant::now();
                 let out = guarded(|| instance.call(corpus::ENTRY, &[Val::I32(arg)]));
+                let took = start.elapsed();
                 match verify(checksum_of(out), expected) {
                     Ok(sum) => {
                         slot.run.checksum = Some(sum);
+                        slot.cold.push(ms(took));
                         slot.instance = Some(instance);
                     }
                     Err((status, msg, sum)) => {
@@ -477,6 +489,7 @@ fn measure_program(
             match verify(checksum_of(out), expected) {
                 Ok(_) => {
                     slot.exec.push(ms(took));
+                    slot.cold.push(ms(took));
                     slot.exec_cpu.extend(cpu.map(ms));
                 }
                 Err((status, msg, sum)) => {

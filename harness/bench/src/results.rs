@@ -114,6 +114,12 @@ pub struct Run {
     /// Latency of `run(arg)` on a warm instance.
     #[serde(default)]
     pub exec: Option<Dist>,
+    /// Latency of `run(arg)` from cold: every call on a freshly compiled
+    /// and instantiated module, the first one included, so lazy compilation
+    /// and tier-up are in it (for a tiered engine, the calls before and
+    /// while hot code is promoted). `exec` is the same calls but the first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exec_cold: Option<Dist>,
     /// CPU time of the process for the same calls. Unlike wall time it
     /// does not grow while the process waits for a core, so on a shared
     /// machine it is the steadier figure (and it counts an engine's

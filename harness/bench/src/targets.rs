@@ -2,7 +2,7 @@
 //! can speak to, each judged met, missed, or "no data" (an engine it needs
 //! did not run, e.g. `tjit` before it exists).
 
-use crate::results::{Results, Run, Status};
+use crate::results::{Results, Run, Startup, Status};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
@@ -82,48 +82,76 @@ fn verdict(ok: bool) -> Verdict {
     if ok { Verdict::Met } else { Verdict::Missed }
 }
 
+fn no_aot(target: &'static str) -> Target {
+    Target {
+        seed: AOT,
+        target,
+        verdict: Verdict::NoData,
+        evidence: "wasmtime-aot did not run".into(),
+    }
+}
+
+const AOT: &str = "Phase 9 AOT (000)";
+const FIREBALL: &str = "Fireball (003)";
+
+/// The tiered engine of the Fireball seed (interpreter, then template JIT
+/// for hot code), judged against interpreter-only `interp`.
+pub const TIERED: &str = "tjit";
+
 /// Evaluates every target this results file can speak to.
 pub fn evaluate(r: &Results) -> Vec<Target> {
     let mut out = Vec::new();
-    const AOT: &str = "Phase 9 AOT (000)";
-    const FIREBALL: &str = "Fireball (003)";
 
-    // AOT startup: the worst program must be under the target.
-    let aot_startup: Vec<(String, f64)> = r
-        .program_names()
-        .into_iter()
-        .filter_map(|p| {
-            ok_run(r, "wasmtime-aot", p)
-                .and_then(startup_p50)
-                .map(|v| (p.to_string(), v))
-        })
-        .collect();
-    let worst = aot_startup
-        .iter()
-        .cloned()
-        .max_by(|a, b| a.1.total_cmp(&b.1));
-    for (limit, target) in [
-        (10.0, "AOT startup < 10 ms"),
-        (100.0, "AOT startup < 100 ms (hard limit)"),
-    ] {
-        out.push(match &worst {
-            None => Target { seed: AOT, target, verdict: Verdict::NoData, evidence: "wasmtime-aot did not run".into() },
-            Some((program, ms)) => Target {
-                seed: AOT,
-                target,
-                verdict: verdict(*ms < limit),
-                evidence: format!(
-                    "worst program {program}: {ms:.2} ms (load + instantiate + first call, median; best {}); {} of {} programs under {limit} ms",
-                    ok_run(r, "wasmtime-aot", program)
-                        .and_then(|x| x.startup.as_ref())
-                        .map(|s| format!("{:.2} ms", s.total_ms.min))
-                        .unwrap_or_else(|| "-".into()),
-                    aot_startup.iter().filter(|(_, v)| *v < limit).count(),
-                    aot_startup.len()
-                ),
-            },
-        });
-    }
+    // AOT startup: the worst program must be under the target; the target
+    // is judged on medians, the hard limit on the slowest sample (a limit
+    // that holds only typically is no limit).
+    let aot_startup = |f: fn(&Startup) -> f64| -> Vec<(String, f64)> {
+        r.program_names()
+            .into_iter()
+            .filter_map(|p| {
+                let s = ok_run(r, "wasmtime-aot", p)?.startup.as_ref()?;
+                Some((p.to_string(), f(s)))
+            })
+            .collect()
+    };
+    let worst_of = |xs: &[(String, f64)]| xs.iter().cloned().max_by(|a, b| a.1.total_cmp(&b.1));
+    let medians = aot_startup(|s| s.total_ms.p50);
+    let target = "AOT startup < 10 ms";
+    out.push(match worst_of(&medians) {
+        None => no_aot(target),
+        Some((program, ms)) => Target {
+            seed: AOT,
+            target,
+            verdict: verdict(ms < 10.0),
+            evidence: format!(
+                "worst program {program}: {ms:.2} ms (load + instantiate + first call, median; best {}); {} of {} programs under 10 ms",
+                ok_run(r, "wasmtime-aot", &program)
+                    .and_then(|x| x.startup.as_ref())
+                    .map(|s| format!("{:.2} ms", s.total_ms.min))
+                    .unwrap_or_else(|| "-".into()),
+                medians.iter().filter(|(_, v)| *v < 10.0).count(),
+                medians.len()
+            ),
+        },
+    });
+    let maxima = aot_startup(|s| s.total_ms.max);
+    let target = "AOT startup < 100 ms (hard limit)";
+    out.push(match worst_of(&maxima) {
+        None => no_aot(target),
+        Some((program, ms)) => Target {
+            seed: AOT,
+            target,
+            verdict: verdict(ms < 100.0),
+            evidence: format!(
+                "slowest sample {ms:.2} ms on {program} (load + instantiate + first call, maximum of {} samples); {} of {} programs never over 100 ms",
+                ok_run(r, "wasmtime-aot", &program)
+                    .and_then(|x| x.startup.as_ref())
+                    .map_or(0, |s| s.total_ms.samples),
+                maxima.iter().filter(|(_, v)| *v < 100.0).count(),
+                maxima.len()
+            ),
+        },
+    });
 
     // AOT vs JIT, end to end: startup plus one run of the workload.
     let e2e = paired(r, "wasmtime-aot", "wasmtime", |a, j| {
@@ -166,7 +194,7 @@ pub fn evaluate(r: &Results) -> Vec<Target> {
     }
 
     // Fireball: template JIT against the interpreter.
-    let speed = paired(r, "tjit", "interp", |t, i| ratio(exec_p50(i), exec_p50(t)));
+    let speed = paired(r, TIERED, "interp", |t, i| ratio(exec_p50(i), exec_p50(t)));
     let target = "template JIT >= 1.5x faster than the interpreter";
     out.push(
         match geomean(&speed.iter().map(|x| x.1).collect::<Vec<_>>()) {
@@ -187,31 +215,35 @@ pub fn evaluate(r: &Results) -> Vec<Target> {
             },
         },
     );
-    let tail = paired(r, "tjit", "interp", |t, i| {
-        ratio(
-            t.exec.as_ref().map(|e| e.p99),
-            i.exec.as_ref().map(|e| e.p99),
-        )
-    });
+    // The p99 target is about latency from the first call on, tier-up
+    // window included: the from-cold series of both engines.
+    let cold = |x: &Run| x.exec_cold.as_ref().map(|d| d.p99);
+    let tail = paired(r, TIERED, "interp", |t, i| ratio(cold(t), cold(i)));
     let target = "p99 with the JIT no more than 5% worse than interpreter-only";
-    out.push(if tail.is_empty() {
-        Target {
+    out.push(match tail.iter().cloned().max_by(|a, b| a.1.total_cmp(&b.1)) {
+        None => Target {
             seed: FIREBALL,
             target,
             verdict: Verdict::NoData,
-            evidence: "needs tjit and interp".into(),
-        }
-    } else {
-        let worst = tail
-            .iter()
-            .cloned()
-            .max_by(|a, b| a.1.total_cmp(&b.1))
-            .expect("not empty");
-        Target {
-            seed: FIREBALL,
-            target,
-            verdict: verdict(worst.1 <= 1.05),
-            evidence: format!("worst p99 tjit / interp: {:.3} on {}", worst.1, worst.0),
+            evidence: format!("needs {TIERED} and interp, with latency from cold"),
+        },
+        Some((program, worst)) => {
+            let of = |e: &str| ok_run(r, e, &program).and_then(|x| x.exec_cold.as_ref());
+            let (t, i) = (of(TIERED).expect("paired"), of("interp").expect("paired"));
+            Target {
+                seed: FIREBALL,
+                target,
+                verdict: verdict(worst <= 1.05),
+                evidence: format!(
+                    "worst p99 from cold (every call from the first, tier-up included) {TIERED} / interp: {worst:.3} on {program} ({:.3} ms over {} calls vs {:.3} ms over {}); {} of {} programs within 5%",
+                    t.p99,
+                    t.samples,
+                    i.p99,
+                    i.samples,
+                    tail.iter().filter(|x| x.1 <= 1.05).count(),
+                    tail.len()
+                ),
+            }
         }
     });
 

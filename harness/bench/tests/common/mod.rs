@@ -25,6 +25,15 @@ pub fn dist(ms: f64) -> Dist {
     }
 }
 
+/// A from-cold series of `calls` calls: the first takes `2 * ms`, the
+/// others `ms` (nearest-rank p99 of up to 100 calls is the slowest one).
+pub fn cold(ms: f64, calls: usize) -> Dist {
+    let samples: Vec<f64> = (0..calls)
+        .map(|i| if i == 0 { 2.0 * ms } else { ms })
+        .collect();
+    Dist::of(&samples).expect("calls > 0")
+}
+
 /// Per engine: execution time factor against wasmtime and startup in ms.
 fn profile(engine: &str) -> (f64, f64) {
     match engine {
@@ -55,6 +64,8 @@ pub fn run(engine: &str, program: &str, p: usize) -> Run {
             total_ms: dist(startup),
         }),
         exec: Some(dist(base * factor)),
+        // From cold: the warm calls and a first call twice as slow.
+        exec_cold: Some(cold(base * factor, 20)),
         exec_cpu: Some(dist(base * factor * 0.98)),
         startup_cpu: Some(dist(startup * 1.2)),
         code_bytes: (factor < 2.0).then_some(4096 * (p as u64 + 1)),
@@ -171,6 +182,7 @@ pub fn faster(r: &Results, factor: f64) -> Results {
     for run in out.runs.iter_mut().filter(|x| x.engine != "wasmtime") {
         for d in [
             run.exec.as_mut(),
+            run.exec_cold.as_mut(),
             run.exec_cpu.as_mut(),
             run.startup_cpu.as_mut(),
         ]
