@@ -44,6 +44,8 @@ pub struct CampaignConfig {
     pub save_per_class: usize,
     pub shrink_per_class: usize,
     pub progress: bool,
+    /// Share (percent) of wasm-smith cases generated without traps.
+    pub non_trapping_percent: u8,
 }
 
 impl CampaignConfig {
@@ -62,6 +64,7 @@ impl CampaignConfig {
             save_per_class: 3,
             shrink_per_class: 1,
             progress: false,
+            non_trapping_percent: crate::cases::DEFAULT_NON_TRAPPING_PERCENT,
         }
     }
 }
@@ -169,7 +172,7 @@ pub fn run(cfg: CampaignConfig) -> Result<Summary, Error> {
         .map_err(|e| Error::Internal(format!("cannot create a cache directory: {e}")))?;
     // One worker up front: checks the engine names and tells the proposals
     // every engine supports (what the generator is configured with).
-    let probe = Worker::spawn(&cfg.worker, &cfg.engines, Some(cache.path()))?;
+    let probe = Worker::spawn(&cfg.worker, &cfg.engines, Some(cache.path()), cfg.non_trapping_percent)?;
     let features = worker::features_from_names(&probe.hello.features);
     drop(probe);
     let bar = if cfg.progress {
@@ -191,7 +194,7 @@ pub fn run(cfg: CampaignConfig) -> Result<Summary, Error> {
         summary.pairs.push(PairStats { reference: cfg.engines[0].clone(), engine: e.clone(), counts: BTreeMap::new() });
     }
     let shared = Arc::new(Shared {
-        generator: Generator::new(features),
+        generator: Generator::new(features).with_non_trapping_percent(cfg.non_trapping_percent),
         cache_dir: cache.path().to_path_buf(),
         next: AtomicU64::new(0),
         stop: AtomicBool::new(false),
@@ -275,7 +278,7 @@ impl Shared {
     }
 
     fn spawn(&self, engines: &[String]) -> Result<Worker, Error> {
-        Worker::spawn(&self.cfg.worker, engines, Some(&self.cache_dir))
+        Worker::spawn(&self.cfg.worker, engines, Some(&self.cache_dir), self.cfg.non_trapping_percent)
     }
 
     /// Counts a finished case; returns the findings worth saving.
@@ -514,7 +517,7 @@ fn handle_finding(sh: &Shared, index: u64, report: &CaseReport, d: &Divergence) 
     let shrink = shrunk_before < sh.cfg.shrink_per_class
         && sh.cfg.shrink_attempts > 0
         && d.kind != "hang"
-        && case.origin == "smith";
+        && case.origin.starts_with("smith");
     if shrink {
         fs.shrunk = true;
         let fixed_calls = None;

@@ -49,6 +49,10 @@ pub struct DiffArgs {
     /// wasm-shrink attempts per finding (0: do not shrink).
     #[arg(long, default_value_t = 1000)]
     pub shrink_attempts: u32,
+    /// Share (percent, 0-100) of generated wasm-smith modules made without
+    /// traps (wasm-smith's `disallow_traps`), so calls run to the end.
+    #[arg(long, default_value_t = crate::cases::DEFAULT_NON_TRAPPING_PERCENT, value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub non_trapping_percent: u8,
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
@@ -89,6 +93,7 @@ pub fn run_diff(args: &DiffArgs) -> Result<ExitCode, Error> {
     cfg.out = Some(args.out.clone());
     cfg.timeout = Duration::from_secs_f64(args.timeout);
     cfg.shrink_attempts = args.shrink_attempts;
+    cfg.non_trapping_percent = args.non_trapping_percent;
     cfg.progress = !args.quiet;
     eprintln!("wasmlab diff: engines {} | seed {seed} | {} jobs", engines.join(","), cfg.jobs);
     let summary = campaign::run(cfg)?;

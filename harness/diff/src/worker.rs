@@ -62,6 +62,9 @@ pub struct WorkerArgs {
     /// Where AOT engines keep artifacts (campaigns pass a campaign-local dir).
     #[arg(long)]
     pub cache_dir: Option<PathBuf>,
+    /// Share (percent) of generated wasm-smith cases made without traps.
+    #[arg(long, default_value_t = crate::cases::DEFAULT_NON_TRAPPING_PERCENT)]
+    pub non_trapping_percent: u8,
 }
 
 pub fn hex(bytes: &[u8]) -> String {
@@ -147,7 +150,7 @@ fn serve(args: &WorkerArgs) -> ExitCode {
     if writeln!(out, "{}", serde_json::to_string(&hello).expect("hello serialises")).and_then(|_| out.flush()).is_err() {
         return ExitCode::from(2);
     }
-    let generator = Generator::new(features);
+    let generator = Generator::new(features).with_non_trapping_percent(args.non_trapping_percent);
     for line in std::io::stdin().lock().lines() {
         let Ok(line) = line else { break };
         let reply = match serde_json::from_str::<Job>(&line) {
@@ -205,12 +208,18 @@ pub struct Worker {
 const STDERR_TAIL: usize = 4096;
 
 impl Worker {
-    pub fn spawn(cmd: &WorkerCommand, engines: &[String], cache_dir: Option<&std::path::Path>) -> Result<Worker, Error> {
+    pub fn spawn(
+        cmd: &WorkerCommand,
+        engines: &[String],
+        cache_dir: Option<&std::path::Path>,
+        non_trapping_percent: u8,
+    ) -> Result<Worker, Error> {
         let mut c = Command::new(&cmd.program);
         c.args(&cmd.args).arg("--engines").arg(engines.join(","));
         if let Some(dir) = cache_dir {
             c.arg("--cache-dir").arg(dir);
         }
+        c.arg("--non-trapping-percent").arg(non_trapping_percent.to_string());
         for (k, v) in &cmd.env {
             c.env(k, v);
         }
