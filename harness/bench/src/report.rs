@@ -6,6 +6,8 @@
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
 use crate::BenchError;
 use crate::charts::{self, BarChart, Chart, LineChart, RefLine, Series};
 use crate::results::{Results, Run, Status};
@@ -212,13 +214,6 @@ fn trend_chart(all: &[Results]) -> Chart {
     })
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 fn fmt_ms(v: f64) -> String {
     if v >= 100.0 {
         format!("{v:.0}")
@@ -251,107 +246,139 @@ figure { margin: 12px 0 28px 0; } figure img { width: 100%; max-width: 1300px; b
 figcaption { font-size: 13px; color: #555; }
 ";
 
+/// The dashboard page: one template per section, in the order shown.
 fn html(all: &[Results]) -> String {
     let r = all.last().expect("checked by report");
-    let mut h = String::new();
-    let w = &mut h;
-    writeln!(
-        w,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-    )
-    .unwrap();
-    writeln!(
-        w,
-        "<title>wasmlab benchmarks</title><style>{CSS}</style></head><body>"
-    )
-    .unwrap();
-    writeln!(w, "<h1>wasmlab benchmarks</h1>").unwrap();
-    writeln!(
-        w,
-        "<p class=\"meta\">{} run of {} &middot; commit {} &middot; {} ({} cores, {}, {})</p>",
-        if r.quick { "Quick" } else { "Full" },
-        esc(&r.created),
-        esc(r.git_commit.as_deref().unwrap_or("unknown")),
-        esc(&r.machine.cpu),
-        r.machine.cores,
-        esc(&r.machine.os),
-        esc(&r.machine.arch)
-    )
-    .unwrap();
-    let engines: Vec<String> = r
-        .engines
-        .iter()
-        .map(|e| format!("{} {}", esc(&e.name), esc(&e.version)))
-        .collect();
-    writeln!(
-        w,
-        "<p class=\"meta\">Engines: {}</p>",
-        engines.join(" &middot; ")
-    )
-    .unwrap();
-
-    // Targets.
-    writeln!(w, "<h2>Acceptance targets</h2><table><tr><th class=\"l\">seed</th><th class=\"l\">target</th><th class=\"l\">verdict</th><th class=\"l\">evidence</th></tr>").unwrap();
-    for t in targets::evaluate(r) {
-        let class = match t.verdict {
-            Verdict::Met => "met",
-            Verdict::Missed => "missed",
-            Verdict::NoData => "nodata",
-            Verdict::Info => "info",
-        };
-        writeln!(
-            w,
-            "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l {class}\">{}</td><td class=\"l\">{}</td></tr>",
-            esc(t.seed),
-            esc(t.target),
-            t.verdict.word(),
-            esc(&t.evidence)
-        )
-        .unwrap();
-    }
-    writeln!(w, "</table>").unwrap();
-
-    if let Some(spec) = &r.spec {
-        writeln!(w, "<h2>Spec suite</h2><table><tr><th class=\"l\">engine</th><th>passed</th><th>failed</th><th>skipped</th></tr>").unwrap();
-        for (e, c) in spec {
-            let class = if c.failed > 0 { " class=\"bad\"" } else { "" };
-            writeln!(
-                w,
-                "<tr><td class=\"l\">{}</td><td>{}</td><td{class}>{}</td><td>{}</td></tr>",
-                esc(e),
-                c.passed,
-                c.failed,
-                c.skipped
-            )
-            .unwrap();
+    let page = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                title { "wasmlab benchmarks" }
+                style { (PreEscaped(CSS)) }
+            }
+            body {
+                (header(r))
+                (targets_section(r))
+                (spec_section(r))
+                (campaign_section(r))
+                (charts_section(all))
+                (execution_table(r))
+                (latency_table(r))
+                (cold_latency_table(r))
+                (cpu_table(r))
+                (startup_table(r))
+                (memory_table(r))
+                (problems_section(r))
+                (history_section(all))
+                (corpus_section(r))
+            }
         }
-        writeln!(w, "</table>").unwrap();
-    }
-    if let Some(d) = &r.diff {
-        let bad = |n: u64| if n > 0 { " class=\"bad\"" } else { "" };
-        writeln!(
-            w,
-            "<h2>Differential campaign</h2><table><tr><th class=\"l\">engines</th><th>seconds</th><th>modules</th><th>calls</th>\
-             <th>divergences</th><th>crashes</th><th>hangs</th><th>inconclusive</th></tr>\
-             <tr><td class=\"l\">{}</td><td>{:.0}</td><td>{}</td><td>{}</td><td{}>{}</td><td{}>{}</td><td{}>{}</td><td>{}</td></tr></table>",
-            esc(&d.engines.join(", ")),
-            d.seconds,
-            d.modules,
-            d.calls,
-            bad(d.divergences),
-            d.divergences,
-            bad(d.crashes),
-            d.crashes,
-            bad(d.hangs),
-            d.hangs,
-            d.inconclusive
-        )
-        .unwrap();
-    }
+    };
+    page.into_string()
+}
 
-    // Charts.
-    writeln!(w, "<h2>Charts</h2>").unwrap();
-    let captions = [
+/// Title, what ran where, and the engines' versions.
+fn header(r: &Results) -> Markup {
+    html! {
+        h1 { "wasmlab benchmarks" }
+        p.meta {
+            (if r.quick { "Quick" } else { "Full" }) " run of " (r.created)
+            " · commit " (r.git_commit.as_deref().unwrap_or("unknown"))
+            " · " (r.machine.cpu) " (" (r.machine.cores) " cores, " (r.machine.os) ", " (r.machine.arch) ")"
+        }
+        p.meta {
+            "Engines: "
+            @for (i, e) in r.engines.iter().enumerate() {
+                @if i > 0 { " · " }
+                (e.name) " " (e.version)
+            }
+        }
+    }
+}
+
+fn verdict_class(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Met => "met",
+        Verdict::Missed => "missed",
+        Verdict::NoData => "nodata",
+        Verdict::Info => "info",
+    }
+}
+
+fn targets_section(r: &Results) -> Markup {
+    html! {
+        h2 { "Acceptance targets" }
+        table {
+            tr { th.l { "seed" } th.l { "target" } th.l { "verdict" } th.l { "evidence" } }
+            @for t in targets::evaluate(r) {
+                tr {
+                    td.l { (t.seed) }
+                    td.l { (t.target) }
+                    td class={ "l " (verdict_class(t.verdict)) } { (t.verdict.word()) }
+                    td.l { (t.evidence) }
+                }
+            }
+        }
+    }
+}
+
+/// `class="bad"` on a cell whose count should be zero and is not.
+fn bad_if(n: u64) -> Option<&'static str> {
+    (n > 0).then_some("bad")
+}
+
+fn spec_section(r: &Results) -> Markup {
+    let Some(spec) = &r.spec else {
+        return html! {};
+    };
+    html! {
+        h2 { "Spec suite" }
+        table {
+            tr { th.l { "engine" } th { "passed" } th { "failed" } th { "skipped" } }
+            @for (engine, c) in spec {
+                tr {
+                    td.l { (engine) }
+                    td { (c.passed) }
+                    td class=[bad_if(c.failed)] { (c.failed) }
+                    td { (c.skipped) }
+                }
+            }
+        }
+    }
+}
+
+fn campaign_section(r: &Results) -> Markup {
+    let Some(d) = &r.diff else {
+        return html! {};
+    };
+    html! {
+        h2 { "Differential campaign" }
+        table {
+            tr {
+                th.l { "engines" } th { "seed" } th { "seconds" } th { "modules" } th { "calls" }
+                th { "divergences" } th { "crashes" } th { "hangs" } th { "inconclusive" }
+                th { "known" } th { "trapped alike" }
+            }
+            tr {
+                td.l { (d.engines.join(", ")) }
+                td { (d.seed.map_or("-".into(), |s| s.to_string())) }
+                td { (format!("{:.0}", d.seconds)) }
+                td { (d.modules) }
+                td { (d.calls) }
+                td class=[bad_if(d.divergences)] { (d.divergences) }
+                td class=[bad_if(d.crashes)] { (d.crashes) }
+                td class=[bad_if(d.hangs)] { (d.hangs) }
+                td { (d.inconclusive) }
+                td { (d.known) }
+                td { (d.trapped) }
+            }
+        }
+    }
+}
+
+fn charts_section(all: &[Results]) -> Markup {
+    let mut figures: Vec<(&str, &str)> = vec![
         (
             "startup",
             "Startup per engine and program. wasmtime-aot loads a precompiled artifact; the dashed lines are the AOT seed's target (10 ms) and hard limit (100 ms).",
@@ -369,76 +396,74 @@ fn html(all: &[Results]) -> String {
             "Peak RSS (VmHWM) of a child process that compiles, instantiates and runs one program on one engine; the dashed line is the harness's own share.",
         ),
     ];
-    let mut figures: Vec<(&str, &str)> = captions.to_vec();
     if all.len() >= 2 {
         figures.push((TREND, "History over the results files given, oldest first."));
     }
-    for (stem, caption) in figures {
-        writeln!(
-            w,
-            "<figure><img src=\"{stem}.svg\" alt=\"{stem} chart\"><figcaption>{} (<a href=\"{stem}.png\">PNG</a>)</figcaption></figure>",
-            esc(caption)
-        )
-        .unwrap();
-    }
-
-    // Tables.
-    let names = r.engine_names();
-    let header = |w: &mut String, first: &str| {
-        write!(w, "<table><tr><th class=\"l\">{first}</th>").unwrap();
-        for e in &names {
-            write!(w, "<th>{}</th>", esc(e)).unwrap();
+    html! {
+        h2 { "Charts" }
+        @for (stem, caption) in figures {
+            figure {
+                img src={ (stem) ".svg" } alt={ (stem) " chart" };
+                figcaption { (caption) " (" a href={ (stem) ".png" } { "PNG" } ")" }
+            }
         }
-        writeln!(w, "</tr>").unwrap();
-    };
-    let table = |w: &mut String, title: &str, note: &str, cell: &dyn Fn(&Run) -> String| {
-        writeln!(
-            w,
-            "<h2>{}</h2><p class=\"meta\">{}</p>",
-            esc(title),
-            esc(note)
-        )
-        .unwrap();
-        header(w, "program");
-        for p in r.program_names() {
-            write!(w, "<tr><td class=\"l\">{}</td>", esc(p)).unwrap();
-            for e in &names {
-                match r.run(e, p) {
-                    Some(run) if run.status == Status::Ok => {
-                        write!(w, "<td>{}</td>", cell(run)).unwrap()
+    }
+}
+
+/// A program x engine table: `cell` for a run that went fine, the status
+/// (error as tooltip) for one that did not.
+fn run_table(r: &Results, title: &str, note: &str, cell: impl Fn(&Run) -> String) -> Markup {
+    let engines = r.engine_names();
+    html! {
+        h2 { (title) }
+        p.meta { (note) }
+        table {
+            tr {
+                th.l { "program" }
+                @for e in &engines { th { (e) } }
+            }
+            @for p in r.program_names() {
+                tr {
+                    td.l { (p) }
+                    @for e in &engines {
+                        @match r.run(e, p) {
+                            Some(run) if run.status == Status::Ok => td { (cell(run)) },
+                            Some(run) => td.bad title=(run.error.as_deref().unwrap_or("")) { (run.status.word()) },
+                            None => td { "-" },
+                        }
                     }
-                    Some(run) => write!(
-                        w,
-                        "<td class=\"bad\" title=\"{}\">{}</td>",
-                        esc(run.error.as_deref().unwrap_or("")),
-                        run.status.word()
-                    )
-                    .unwrap(),
-                    None => write!(w, "<td>-</td>").unwrap(),
                 }
             }
-            writeln!(w, "</tr>").unwrap();
         }
-        writeln!(w, "</table>").unwrap();
-    };
-    table(
-        w,
+    }
+}
+
+fn ratio_x(v: Option<f64>) -> String {
+    fmt_opt(v, |v| format!("{v:.2}x"))
+}
+
+fn execution_table(r: &Results) -> Markup {
+    run_table(
+        r,
         "Execution",
         "Median ms of run(arg) (ratio to wasmtime; ratio to wasmi)",
-        &|x| {
+        |x| {
             format!(
                 "{} ({}; {})",
                 fmt_opt(x.exec.as_ref().map(|e| e.p50), fmt_ms),
-                fmt_opt(x.ratios.exec_vs_wasmtime, |v| format!("{v:.2}x")),
-                fmt_opt(x.ratios.exec_vs_wasmi, |v| format!("{v:.2}x"))
+                ratio_x(x.ratios.exec_vs_wasmtime),
+                ratio_x(x.ratios.exec_vs_wasmi)
             )
         },
-    );
-    table(
-        w,
+    )
+}
+
+fn latency_table(r: &Results) -> Markup {
+    run_table(
+        r,
         "Latency",
-        "p50 / p90 / p99 ms of run(arg) (samples)",
-        &|x| match &x.exec {
+        "p50 / p90 / p99 ms of run(arg) on a warm instance (samples)",
+        |x| match &x.exec {
             Some(e) => format!(
                 "{} / {} / {} ({})",
                 fmt_ms(e.p50),
@@ -448,25 +473,52 @@ fn html(all: &[Results]) -> String {
             ),
             None => "-".into(),
         },
-    );
-    table(
-        w,
-        "CPU time",
-        "Least process CPU time of run(arg) in ms (ratio to wasmtime's least): what the gate compares",
-        &|x| match &x.exec_cpu {
+    )
+}
+
+fn cold_latency_table(r: &Results) -> Markup {
+    if r.runs.iter().all(|x| x.exec_cold.is_none()) {
+        return html! {}; // an older results file
+    }
+    run_table(
+        r,
+        "Latency from cold",
+        "p50 / p99 / max ms of every run(arg) from the first on a fresh instance (calls): lazy compilation and tier-up included; the Fireball p99 target is judged on this",
+        |x| match &x.exec_cold {
             Some(c) => format!(
-                "{} ({})",
-                fmt_ms(c.min),
-                fmt_opt(x.ratios.exec_cpu_vs_wasmtime, |v| format!("{v:.2}x"))
+                "{} / {} / {} ({})",
+                fmt_ms(c.p50),
+                fmt_ms(c.p99),
+                fmt_ms(c.max),
+                c.samples
             ),
             None => "-".into(),
         },
-    );
-    table(
-        w,
+    )
+}
+
+fn cpu_table(r: &Results) -> Markup {
+    run_table(
+        r,
+        "CPU time",
+        "Least process CPU time of run(arg) in ms (ratio to wasmtime's least): what the gate compares",
+        |x| match &x.exec_cpu {
+            Some(c) => format!(
+                "{} ({})",
+                fmt_ms(c.min),
+                ratio_x(x.ratios.exec_cpu_vs_wasmtime)
+            ),
+            None => "-".into(),
+        },
+    )
+}
+
+fn startup_table(r: &Results) -> Markup {
+    run_table(
+        r,
         "Startup",
         "Median ms: compile / instantiate / first call = total; cold compile in brackets",
-        &|x| match &x.startup {
+        |x| match &x.startup {
             Some(s) => format!(
                 "{} / {} / {} = {} [{}]",
                 fmt_ms(s.compile_ms.p50),
@@ -477,12 +529,15 @@ fn html(all: &[Results]) -> String {
             ),
             None => "-".into(),
         },
-    );
-    table(
-        w,
+    )
+}
+
+fn memory_table(r: &Results) -> Markup {
+    run_table(
+        r,
         "Memory",
         "Peak RSS MiB of a child process; generated code KiB where the engine reports it",
-        &|x| {
+        |x| {
             format!(
                 "{} MiB; {}",
                 fmt_opt(
@@ -496,79 +551,64 @@ fn html(all: &[Results]) -> String {
                 ))
             )
         },
-    );
-
-    let problems: Vec<&Run> = r.runs.iter().filter(|x| x.error.is_some()).collect();
-    if !problems.is_empty() {
-        writeln!(w, "<h2>Problems</h2><table><tr><th class=\"l\">engine</th><th class=\"l\">program</th><th class=\"l\">status</th><th class=\"l\">message</th></tr>").unwrap();
-        for x in problems {
-            writeln!(
-                w,
-                "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td></tr>",
-                esc(&x.engine),
-                esc(&x.program),
-                x.status.word(),
-                esc(x.error.as_deref().unwrap_or(""))
-            )
-            .unwrap();
-        }
-        writeln!(w, "</table>").unwrap();
-    }
-
-    if all.len() >= 2 {
-        let engines = all_engines(all);
-        writeln!(w, "<h2>History</h2><p class=\"meta\">Geometric mean over programs of execution time / wasmtime.</p>").unwrap();
-        write!(
-            w,
-            "<table><tr><th class=\"l\">run</th><th class=\"l\">mode</th>"
-        )
-        .unwrap();
-        for e in &engines {
-            write!(w, "<th>{}</th>", esc(e)).unwrap();
-        }
-        writeln!(w, "</tr>").unwrap();
-        for x in all {
-            write!(
-                w,
-                "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td>",
-                esc(&point_label(x)),
-                if x.quick { "quick" } else { "full" }
-            )
-            .unwrap();
-            for e in &engines {
-                write!(
-                    w,
-                    "<td>{}</td>",
-                    fmt_opt(geo_ratio(x, e), |v| format!("{v:.2}x"))
-                )
-                .unwrap();
-            }
-            writeln!(w, "</tr>").unwrap();
-        }
-        writeln!(w, "</table>").unwrap();
-    }
-
-    let programs: Vec<String> = r
-        .programs
-        .iter()
-        .map(|p| {
-            format!(
-                "{} ({}, arg {}, {} bytes)",
-                esc(&p.name),
-                esc(&p.kind),
-                p.arg,
-                p.wasm_bytes
-            )
-        })
-        .collect();
-    writeln!(
-        w,
-        "<h2>Corpus</h2><p class=\"meta\">{}</p>",
-        programs.join(" &middot; ")
     )
-    .unwrap();
-    writeln!(w, "</body></html>").unwrap();
-    h
+}
+
+fn problems_section(r: &Results) -> Markup {
+    let problems: Vec<&Run> = r.runs.iter().filter(|x| x.error.is_some()).collect();
+    if problems.is_empty() {
+        return html! {};
+    }
+    html! {
+        h2 { "Problems" }
+        table {
+            tr { th.l { "engine" } th.l { "program" } th.l { "status" } th.l { "message" } }
+            @for x in problems {
+                tr {
+                    td.l { (x.engine) }
+                    td.l { (x.program) }
+                    td.l { (x.status.word()) }
+                    td.l { (x.error.as_deref().unwrap_or("")) }
+                }
+            }
+        }
+    }
+}
+
+fn history_section(all: &[Results]) -> Markup {
+    if all.len() < 2 {
+        return html! {};
+    }
+    let engines = all_engines(all);
+    html! {
+        h2 { "History" }
+        p.meta { "Geometric mean over programs of execution time / wasmtime." }
+        table {
+            tr {
+                th.l { "run" } th.l { "mode" }
+                @for e in &engines { th { (e) } }
+            }
+            @for x in all {
+                tr {
+                    td.l { (point_label(x)) }
+                    td.l { (if x.quick { "quick" } else { "full" }) }
+                    @for e in &engines { td { (ratio_x(geo_ratio(x, e))) } }
+                }
+            }
+        }
+    }
+}
+
+fn corpus_section(r: &Results) -> Markup {
+    html! {
+        h2 { "Corpus" }
+        p.meta {
+            @for (i, p) in r.programs.iter().enumerate() {
+                @if i > 0 { " · " }
+                (p.name) " (" (p.kind) ", arg " (p.arg) ", " (p.wasm_bytes) " bytes)"
+            }
+        }
+    }
 }
 
 /// A plain-text summary for the terminal: median ms and ratio to wasmtime

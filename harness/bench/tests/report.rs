@@ -196,7 +196,13 @@ fn the_report_writes_every_chart_and_an_offline_dashboard() {
         assert!(!html.contains(needle), "index.html contains {needle}");
     }
     assert!(html.contains("<style>"));
-    for word in ["met", "no data", "AOT startup &lt; 10 ms", "History"] {
+    for word in [
+        "met",
+        "no data",
+        "AOT startup &lt; 10 ms",
+        "History",
+        "Latency from cold",
+    ] {
         assert!(html.contains(word), "index.html lacks {word}");
     }
     // The startup chart carries the seed's target lines.
