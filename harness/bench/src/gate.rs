@@ -21,8 +21,9 @@ use crate::results::{REFERENCES, Results, Run, Status};
 pub const DEFAULT_THRESHOLD_PCT: f64 = 10.0;
 
 /// Startup ratios are compared only where the engine's baseline startup
-/// (median) is at least this long: below it, a ratio of two tiny figures
-/// measures the scheduler more than the engine.
+/// (the figure compared: least CPU time, else the median) is at least this
+/// long: below it, a ratio of two tiny figures measures the scheduler more
+/// than the engine.
 pub const STARTUP_FLOOR_MS: f64 = 0.5;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -260,10 +261,17 @@ pub fn gate(baseline: &Results, current: &Results, threshold_pct: f64) -> GateOu
             (base.ratios.exec_vs_wasmtime, cur.ratios.exec_vs_wasmtime),
         );
         compare_ratio(&mut g, "exec / wasmtime", exec, base, threshold);
-        let startup_long = match &base.startup {
-            Some(s) => s.total_ms.p50 >= STARTUP_FLOOR_MS,
-            None => true, // no startup figures at all: report them missing
+        // The floor applies to the figure the ratio is taken of: the least
+        // CPU time where both files have CPU ratios, else the median.
+        let cpu = base.ratios.startup_cpu_vs_wasmtime.is_some()
+            && cur.ratios.startup_cpu_vs_wasmtime.is_some();
+        let base_ms = if cpu {
+            base.startup_cpu.as_ref().map(|d| d.min)
+        } else {
+            base.startup.as_ref().map(|s| s.total_ms.p50)
         };
+        // No startup figures at all: compared, so reported missing.
+        let startup_long = base_ms.is_none_or(|ms| ms >= STARTUP_FLOOR_MS);
         if startup_long {
             let startup = pick(
                 (

@@ -705,3 +705,47 @@ fn spec_and_campaign_files_are_read_strictly() {
     let err = wasmlab_bench::results::load_diff_json(&p).unwrap_err();
     assert!(err.to_string().contains("bad-diff.json"), "{err}");
 }
+
+#[test]
+fn the_startup_floor_applies_to_the_figure_compared() {
+    // wasmi's startup: a slow median (a page-fault storm in some samples)
+    // but a least CPU time far under the floor; the gate compares the least.
+    let mut baseline = results();
+    let run = baseline
+        .runs
+        .iter_mut()
+        .find(|r| r.engine == "wasmi" && r.program == "sort")
+        .unwrap();
+    run.startup.as_mut().unwrap().total_ms.p50 = 2.0;
+    run.startup_cpu.as_mut().unwrap().min = 0.2;
+    baseline.compute_ratios();
+    let mut current = baseline.clone();
+    let run = current
+        .runs
+        .iter_mut()
+        .find(|r| r.engine == "wasmi" && r.program == "sort")
+        .unwrap();
+    run.startup_cpu.as_mut().unwrap().min = 0.4;
+    current.compute_ratios();
+    let outcome = gate(&baseline, &current, DEFAULT_THRESHOLD_PCT);
+    assert!(outcome.passed(), "{}", outcome.table());
+    // Above the floor, the same doubling fails.
+    let (mut baseline, mut current) = (baseline, current);
+    for (r, ms) in [(&mut baseline, 0.6), (&mut current, 1.2)] {
+        let run = r
+            .runs
+            .iter_mut()
+            .find(|r| r.engine == "wasmi" && r.program == "sort")
+            .unwrap();
+        run.startup_cpu.as_mut().unwrap().min = ms;
+        r.compute_ratios();
+    }
+    let outcome = gate(&baseline, &current, DEFAULT_THRESHOLD_PCT);
+    let f = fails_on(&outcome, "startup / wasmtime");
+    assert_eq!(
+        (f.len(), f[0].engine.as_str(), f[0].program.as_str()),
+        (1, "wasmi", "sort"),
+        "{}",
+        outcome.table()
+    );
+}
