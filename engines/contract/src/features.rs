@@ -105,10 +105,7 @@ impl Features {
         }
         Features::KNOWN.iter().find(|(_, n)| *n == name).map(|(f, _)| *f).ok_or_else(|| {
             let known: Vec<_> = Features::KNOWN.iter().map(|(_, n)| *n).collect();
-            Error::Usage(format!(
-                "unknown proposal '{name}'; known: wasm1, wasm2, wasm2-no-simd, {}",
-                known.join(", ")
-            ))
+            Error::Usage(format!("unknown proposal '{name}'; known: wasm1, wasm2, wasm2-no-simd, {}", known.join(", ")))
         })
     }
 
@@ -150,10 +147,7 @@ impl Features {
 }
 
 fn validate(features: Features, wasm: &[u8]) -> Result<(), Error> {
-    Validator::new_with_features(features.to_wasmparser())
-        .validate_all(wasm)
-        .map(|_| ())
-        .map_err(Error::from)
+    Validator::new_with_features(features.to_wasmparser()).validate_all(wasm).map(|_| ()).map_err(Error::from)
 }
 
 impl fmt::Display for Features {

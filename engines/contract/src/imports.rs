@@ -62,10 +62,7 @@ pub struct HostFunc {
 }
 
 impl HostFunc {
-    pub fn new(
-        ty: FuncType,
-        callback: impl Fn(&[Val]) -> Result<Vec<Val>, Trap> + Send + Sync + 'static,
-    ) -> HostFunc {
+    pub fn new(ty: FuncType, callback: impl Fn(&[Val]) -> Result<Vec<Val>, Trap> + Send + Sync + 'static) -> HostFunc {
         HostFunc { ty, callback: Arc::new(callback) }
     }
     pub fn call(&self, args: &[Val]) -> Result<Vec<Val>, Trap> {

@@ -74,11 +74,7 @@ impl Val {
     /// whatever their engine-specific handle.
     pub fn same_as(&self, other: &Val) -> bool {
         match (self, other) {
-            (Val::F32(_), Val::F32(_)) | (Val::F64(_), Val::F64(_))
-                if self.is_nan() && other.is_nan() =>
-            {
-                true
-            }
+            (Val::F32(_), Val::F32(_)) | (Val::F64(_), Val::F64(_)) if self.is_nan() && other.is_nan() => true,
             (Val::FuncRef(a), Val::FuncRef(b)) => a.is_some() == b.is_some(),
             _ => self == other,
         }
@@ -218,7 +214,15 @@ mod tests {
 
     #[test]
     fn defaults_have_their_type() {
-        for ty in [ValType::I32, ValType::I64, ValType::F32, ValType::F64, ValType::V128, ValType::FuncRef, ValType::ExternRef] {
+        for ty in [
+            ValType::I32,
+            ValType::I64,
+            ValType::F32,
+            ValType::F64,
+            ValType::V128,
+            ValType::FuncRef,
+            ValType::ExternRef,
+        ] {
             assert_eq!(Val::default_of(ty).ty(), ty);
         }
     }

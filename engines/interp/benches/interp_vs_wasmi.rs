@@ -13,12 +13,7 @@ use wasmlab_interp::InterpEngine;
 const PROGRAMS: &[(&str, &str, i32, i64)] = &[
     ("fib", include_str!("programs/fib.wat"), 25, 75025),
     ("loop", include_str!("programs/loop.wat"), 1_000_000, 0),
-    (
-        "sieve",
-        include_str!("programs/sieve.wat"),
-        1_000_000,
-        78498,
-    ),
+    ("sieve", include_str!("programs/sieve.wat"), 1_000_000, 78498),
     ("mandel", include_str!("programs/mandel.wat"), 64, 0),
 ];
 
@@ -36,16 +31,11 @@ fn benches(c: &mut Criterion) {
 
         let mut g = c.benchmark_group(format!("compile/{name}"));
         g.bench_function("interp", |b| b.iter(|| interp.compile(&wasm).unwrap()));
-        g.bench_function("wasmi", |b| {
-            b.iter(|| wasmi::Module::new(&wasmi, &wasm).unwrap())
-        });
+        g.bench_function("wasmi", |b| b.iter(|| wasmi::Module::new(&wasmi, &wasm).unwrap()));
         g.finish();
 
         let module = interp.compile(&wasm).unwrap();
-        let mut inst = interp
-            .new_store()
-            .instantiate(module.as_ref(), &Default::default())
-            .unwrap();
+        let mut inst = interp.new_store().instantiate(module.as_ref(), &Default::default()).unwrap();
         let wmodule = wasmi::Module::new(&wasmi, &wasm).unwrap();
         let mut store = wasmi::Store::new(&wasmi, ());
         let linker = wasmi::Linker::<()>::new(&wasmi);
@@ -65,9 +55,7 @@ fn benches(c: &mut Criterion) {
 
         let mut g = c.benchmark_group(format!("execute/{name}"));
         g.sample_size(20);
-        g.bench_function("interp", |b| {
-            b.iter(|| inst.call("run", &[Val::I32(arg)]).unwrap())
-        });
+        g.bench_function("interp", |b| b.iter(|| inst.call("run", &[Val::I32(arg)]).unwrap()));
         g.bench_function("wasmi", |b| b.iter(|| run.call(&mut store, arg).unwrap()));
         g.finish();
     }

@@ -16,8 +16,8 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use wasmlab_contract::{
-    Engine, EngineConfig, Error, Extern, Features, FuncDesc, Imports, Instance, Module, Result,
-    Store, Val, downcast_module,
+    Engine, EngineConfig, Error, Extern, Features, FuncDesc, Imports, Instance, Module, Result, Store, Val,
+    downcast_module,
 };
 use wasmlab_runtime::{ExecState, FuncRef, InstanceData, Item, ModuleInfo, sig};
 
@@ -43,9 +43,7 @@ impl InterpEngine {
 
     /// A fresh store, typed (the contract's `new_store` boxes it).
     pub fn store(&self) -> InterpStore {
-        InterpStore {
-            inner: Rc::new(StoreInner::new(self.fuel, self.memory_cap)),
-        }
+        InterpStore { inner: Rc::new(StoreInner::new(self.fuel, self.memory_cap)) }
     }
 }
 
@@ -86,10 +84,7 @@ impl Engine for InterpEngine {
     fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>> {
         let info = ModuleInfo::new(wasm, self.features)?;
         let funcs = wasmlab_regir::translate_module(&info, wasm)?;
-        Ok(Box::new(InterpModule {
-            info: Arc::new(info),
-            code: Arc::new(Code::new(funcs)),
-        }))
+        Ok(Box::new(InterpModule { info: Arc::new(info), code: Arc::new(Code::new(funcs)) }))
     }
 
     fn new_store(&self) -> Box<dyn Store> {
@@ -112,15 +107,10 @@ impl StoreInner {
 
     /// Calls `f` with raw arguments (already type-checked).
     fn invoke(&self, f: *const FuncRef, args: &[u64]) -> Result<Vec<u64>> {
-        let mut vm = self
-            .vm
-            .try_borrow_mut()
-            .map_err(|_| Error::Internal("re-entrant call into the store".into()))?;
+        let mut vm = self.vm.try_borrow_mut().map_err(|_| Error::Internal("re-entrant call into the store".into()))?;
         // Fuel is a budget per call from the host; what is left stays in
         // the execution state.
-        let fuel = self
-            .fuel
-            .map_or(i64::MAX, |f| f.min(i64::MAX as u64) as i64);
+        let fuel = self.fuel.map_or(i64::MAX, |f| f.min(i64::MAX as u64) as i64);
         // SAFETY: the store's execution state is alive while the store is.
         unsafe { (*self.rt.exec()).fuel = fuel };
         // SAFETY: `f` belongs to this store (alive: we hold it), whose
@@ -148,27 +138,17 @@ impl InterpStore {
     }
 
     /// [`Store::instantiate`], returning the typed instance.
-    pub fn instantiate_typed(
-        &mut self,
-        module: &dyn Module,
-        imports: &Imports,
-    ) -> Result<InterpInstance> {
+    pub fn instantiate_typed(&mut self, module: &dyn Module, imports: &Imports) -> Result<InterpInstance> {
         let m: &InterpModule = downcast_module(module, "interp")?;
         let code_ptr = Arc::as_ptr(&m.code) as *const ();
         let owner: Arc<dyn Any> = m.code.clone();
-        let inst = self
-            .inner
-            .rt
-            .instantiate(m.info.clone(), code_ptr, owner, imports)?;
+        let inst = self.inner.rt.instantiate(m.info.clone(), code_ptr, owner, imports)?;
         if let Some(start) = m.info.start {
             // SAFETY: the instance is alive in the store.
             let f = unsafe { (*inst).func(start) };
             self.inner.invoke(f, &[])?;
         }
-        Ok(InterpInstance {
-            store: self.inner.clone(),
-            inst,
-        })
+        Ok(InterpInstance { store: self.inner.clone(), inst })
     }
 }
 
@@ -199,25 +179,16 @@ impl Instance for InterpInstance {
         let f = match self.data().export_item(export) {
             Some(Item::Func(f)) => f,
             Some(_) => {
-                return Err(Error::Usage(format!(
-                    "export \"{export}\" is not a function"
-                )));
+                return Err(Error::Usage(format!("export \"{export}\" is not a function")));
             }
             None => return Err(Error::Usage(format!("unknown export \"{export}\""))),
         };
         // SAFETY: function references of our store are alive.
         let ty = sig::func_type(unsafe { (*f).sig });
         ty.check_args(export, args)?;
-        let raw: Vec<u64> = args
-            .iter()
-            .map(|a| self.store.rt.val_to_raw(*a))
-            .collect::<Result<_>>()?;
+        let raw: Vec<u64> = args.iter().map(|a| self.store.rt.val_to_raw(*a)).collect::<Result<_>>()?;
         let results = self.store.invoke(f, &raw)?;
-        Ok(results
-            .iter()
-            .zip(&ty.results)
-            .map(|(r, t)| self.store.rt.raw_to_val(*r, *t))
-            .collect())
+        Ok(results.iter().zip(&ty.results).map(|(r, t)| self.store.rt.raw_to_val(*r, *t)).collect())
     }
 
     fn global(&mut self, export: &str) -> Option<Val> {

@@ -49,24 +49,12 @@ fn comparisons_in_every_translated_form_mean_what_they_say() {
             let is32 = ty == "i32";
             // Operands as i64 and u64 with the type's signedness rules.
             let wide = |x: i64| {
-                if is32 {
-                    (x as i32 as i64, x as u32 as u64)
-                } else {
-                    (x, x as u64)
-                }
+                if is32 { (x as i32 as i64, x as u32 as u64) } else { (x, x as u64) }
             };
             let val = |x: i64| {
-                if is32 {
-                    Val::I32(x as i32)
-                } else {
-                    Val::I64(x)
-                }
+                if is32 { Val::I32(x as i32) } else { Val::I64(x) }
             };
-            let vals: Vec<i64> = if is32 {
-                vals32.iter().map(|&v| v as i64).collect()
-            } else {
-                vals64.to_vec()
-            };
+            let vals: Vec<i64> = if is32 { vals32.iter().map(|&v| v as i64).collect() } else { vals64.to_vec() };
             for &k in &vals {
                 let wasm = wat::parse_str(module(ty, op, k)).unwrap();
                 let mut i = e.instantiate_fresh(&wasm).unwrap();
@@ -75,27 +63,15 @@ fn comparisons_in_every_translated_form_mean_what_they_say() {
                         let ((sx, ux), (sy, uy)) = (wide(x), wide(y));
                         let want = vec![Val::I32(meaning(sx, sy, ux, uy) as i32)];
                         for f in ["value", "br_if", "if"] {
-                            assert_eq!(
-                                i.call(f, &[val(x), val(y)]).unwrap(),
-                                want,
-                                "{ty}.{op} {f} {x} {y}"
-                            );
+                            assert_eq!(i.call(f, &[val(x), val(y)]).unwrap(), want, "{ty}.{op} {f} {x} {y}");
                         }
                     }
                     let ((sx, ux), (sk, uk)) = (wide(x), wide(k));
                     let with_k = vec![Val::I32(meaning(sx, sk, ux, uk) as i32)];
                     let k_with = vec![Val::I32(meaning(sk, sx, uk, ux) as i32)];
-                    assert_eq!(
-                        i.call("imm", &[val(x)]).unwrap(),
-                        with_k,
-                        "{ty}.{op} imm {x} {k}"
-                    );
+                    assert_eq!(i.call("imm", &[val(x)]).unwrap(), with_k, "{ty}.{op} imm {x} {k}");
                     for f in ["swapped", "if_swapped"] {
-                        assert_eq!(
-                            i.call(f, &[val(x)]).unwrap(),
-                            k_with,
-                            "{ty}.{op} {f} {k} {x}"
-                        );
+                        assert_eq!(i.call(f, &[val(x)]).unwrap(), k_with, "{ty}.{op} {f} {k} {x}");
                     }
                 }
             }

@@ -12,9 +12,7 @@ fn engine() -> InterpEngine {
 }
 
 fn inst(wat: &str) -> Box<dyn Instance> {
-    engine()
-        .instantiate_fresh(&wat::parse_str(wat).unwrap())
-        .unwrap()
+    engine().instantiate_fresh(&wat::parse_str(wat).unwrap()).unwrap()
 }
 
 #[test]
@@ -24,16 +22,10 @@ fn unbounded_recursion_is_a_stack_overflow_trap() {
              (func $r (export "r") (param i64) (result i64) (call $r (i64.add (local.get 0) (i64.const 1))))
              (func $big (export "big") (local i64 i64 i64 i64 i64 i64 i64 i64 i64 i64) (call $big)))"#,
     );
-    assert_eq!(
-        i.call("r", &[Val::I64(0)]),
-        Err(Error::Trap(Trap::StackOverflow))
-    );
+    assert_eq!(i.call("r", &[Val::I64(0)]), Err(Error::Trap(Trap::StackOverflow)));
     assert_eq!(i.call("big", &[]), Err(Error::Trap(Trap::StackOverflow)));
     // The instance stays usable after the trap.
-    assert_eq!(
-        i.call("r", &[Val::I64(0)]),
-        Err(Error::Trap(Trap::StackOverflow))
-    );
+    assert_eq!(i.call("r", &[Val::I64(0)]), Err(Error::Trap(Trap::StackOverflow)));
 }
 
 #[test]
@@ -54,21 +46,11 @@ fn fuel_bounds_loops_and_is_per_call() {
              (local.get 0)))"#,
     )
     .unwrap();
-    let e = InterpEngine::new(&EngineConfig {
-        fuel: Some(1000),
-        ..EngineConfig::default()
-    });
+    let e = InterpEngine::new(&EngineConfig { fuel: Some(1000), ..EngineConfig::default() });
     let mut i = e.instantiate_fresh(&wasm).unwrap();
     assert_eq!(i.call("spin", &[Val::I32(100)]), Ok(vec![Val::I32(0)]));
-    assert_eq!(
-        i.call("spin", &[Val::I32(100)]),
-        Ok(vec![Val::I32(0)]),
-        "fuel is per call"
-    );
-    assert_eq!(
-        i.call("spin", &[Val::I32(5000)]),
-        Err(Error::Trap(Trap::OutOfFuel))
-    );
+    assert_eq!(i.call("spin", &[Val::I32(100)]), Ok(vec![Val::I32(0)]), "fuel is per call");
+    assert_eq!(i.call("spin", &[Val::I32(5000)]), Err(Error::Trap(Trap::OutOfFuel)));
 }
 
 #[test]
@@ -84,10 +66,7 @@ fn call_and_back_edge_counters_count() {
     .unwrap();
     let e = engine();
     let m = e.compile(&wasm).unwrap();
-    let mut typed = e
-        .store()
-        .instantiate_typed(m.as_ref(), &Imports::new())
-        .unwrap();
+    let mut typed = e.store().instantiate_typed(m.as_ref(), &Imports::new()).unwrap();
     typed.call("run", &[Val::I32(10)]).unwrap();
     assert_eq!(typed.call_counts(), &[10, 1]);
     assert_eq!(typed.loop_counts(), &[0, 9]);
@@ -106,21 +85,12 @@ fn host_functions_receive_and_return_values() {
     imports.define(
         "env",
         "add",
-        Import::Func(HostFunc::new(
-            FuncType::new([ValType::I32, ValType::F64], [ValType::F64]),
-            |args| match args {
-                [Val::I32(a), Val::F64(b)] => {
-                    Ok(vec![Val::F64((*a as f64 + f64::from_bits(*b)).to_bits())])
-                }
-                _ => Err(Trap::HostError),
-            },
-        )),
+        Import::Func(HostFunc::new(FuncType::new([ValType::I32, ValType::F64], [ValType::F64]), |args| match args {
+            [Val::I32(a), Val::F64(b)] => Ok(vec![Val::F64((*a as f64 + f64::from_bits(*b)).to_bits())]),
+            _ => Err(Trap::HostError),
+        })),
     );
-    imports.define(
-        "env",
-        "fail",
-        Import::Func(HostFunc::new(FuncType::default(), |_| Err(Trap::HostError))),
-    );
+    imports.define("env", "fail", Import::Func(HostFunc::new(FuncType::default(), |_| Err(Trap::HostError))));
     let e = engine();
     let m = e.compile(&wasm).unwrap();
     let mut i = e.new_store().instantiate(m.as_ref(), &imports).unwrap();
@@ -147,14 +117,17 @@ fn instances_link_and_share_memory_growth() {
     imports.define("a", "mem", Import::Extern(ia.export("mem").unwrap()));
     imports.define("a", "grow", Import::Extern(ia.export("grow").unwrap()));
     let b = e
-        .compile(&wat::parse_str(
-            r#"(module (import "a" "mem" (memory 1)) (import "a" "grow" (func $grow (result i32)))
+        .compile(
+            &wat::parse_str(
+                r#"(module (import "a" "mem" (memory 1)) (import "a" "grow" (func $grow (result i32)))
                  (func (export "poke") (result i32)
                    (drop (call $grow))
                    ;; the page added by the other instance is visible here
                    (i32.store (i32.const 70000) (i32.const 77))
                    (i32.load (i32.const 70000))))"#,
-        ).unwrap())
+            )
+            .unwrap(),
+        )
         .unwrap();
     let mut ib = store.instantiate(b.as_ref(), &imports).unwrap();
     assert_eq!(ib.call("poke", &[]), Ok(vec![Val::I32(77)]));
@@ -166,9 +139,7 @@ fn instances_link_and_share_memory_growth() {
 fn start_function_trap_fails_instantiation_but_effects_stay() {
     let e = engine();
     let mut store = e.new_store();
-    let a = e
-        .compile(&wat::parse_str(r#"(module (memory (export "mem") 1))"#).unwrap())
-        .unwrap();
+    let a = e.compile(&wat::parse_str(r#"(module (memory (export "mem") 1))"#).unwrap()).unwrap();
     let mut ia = store.instantiate(a.as_ref(), &Imports::new()).unwrap();
     let mut imports = Imports::new();
     imports.define("a", "mem", Import::Extern(ia.export("mem").unwrap()));
@@ -181,10 +152,7 @@ fn start_function_trap_fails_instantiation_but_effects_stay() {
             .unwrap(),
         )
         .unwrap();
-    assert_eq!(
-        store.instantiate(b.as_ref(), &imports).err(),
-        Some(Error::Trap(Trap::Unreachable))
-    );
+    assert_eq!(store.instantiate(b.as_ref(), &imports).err(), Some(Error::Trap(Trap::Unreachable)));
     let mem = ia.memory("mem").unwrap();
     assert_eq!((mem[5], mem[6]), (b'z', 1));
 }
@@ -193,14 +161,8 @@ fn start_function_trap_fails_instantiation_but_effects_stay() {
 fn errors_are_classified() {
     let e = engine();
     let simd = wat::parse_str("(module (func (result v128) (v128.const i64x2 1 2)))").unwrap();
-    assert_eq!(
-        e.compile(&simd).err(),
-        Some(Error::Unsupported("simd".into()))
-    );
-    assert!(matches!(
-        e.compile(b"\0asm\x01\0\0\0\x01"),
-        Err(Error::Invalid(_))
-    ));
+    assert_eq!(e.compile(&simd).err(), Some(Error::Unsupported("simd".into())));
+    assert!(matches!(e.compile(b"\0asm\x01\0\0\0\x01"), Err(Error::Invalid(_))));
     let mut i = inst(
         r#"(module (func (export "f") (param i32) (result i32) (local.get 0)) (global (export "g") i32 (i32.const 1)))"#,
     );
@@ -225,65 +187,22 @@ fn arithmetic_edge_cases() {
              (func (export "load") (param i32) (result i32) (i32.load offset=4294967295 (local.get 0)))
              (memory 1))"#,
     );
-    assert_eq!(
-        i.call("div", &[Val::I32(i32::MIN), Val::I32(-1)]),
-        Err(Error::Trap(Trap::IntegerOverflow))
-    );
-    assert_eq!(
-        i.call("div", &[Val::I32(1), Val::I32(0)]),
-        Err(Error::Trap(Trap::IntegerDivisionByZero))
-    );
-    assert_eq!(
-        i.call("div", &[Val::I32(-7), Val::I32(2)]),
-        Ok(vec![Val::I32(-3)])
-    );
-    assert_eq!(
-        i.call("rem", &[Val::I32(i32::MIN), Val::I32(-1)]),
-        Ok(vec![Val::I32(0)])
-    );
+    assert_eq!(i.call("div", &[Val::I32(i32::MIN), Val::I32(-1)]), Err(Error::Trap(Trap::IntegerOverflow)));
+    assert_eq!(i.call("div", &[Val::I32(1), Val::I32(0)]), Err(Error::Trap(Trap::IntegerDivisionByZero)));
+    assert_eq!(i.call("div", &[Val::I32(-7), Val::I32(2)]), Ok(vec![Val::I32(-3)]));
+    assert_eq!(i.call("rem", &[Val::I32(i32::MIN), Val::I32(-1)]), Ok(vec![Val::I32(0)]));
     let neg0 = (-0.0f32).to_bits();
-    assert_eq!(
-        i.call("min", &[Val::F32(0), Val::F32(neg0)]),
-        Ok(vec![Val::F32(neg0)])
-    );
-    assert!(
-        i.call("min", &[Val::F32(f32::NAN.to_bits()), Val::F32(0)])
-            .unwrap()[0]
-            .is_nan()
-    );
-    assert_eq!(
-        i.call("nearest", &[Val::F64(2.5f64.to_bits())]),
-        Ok(vec![Val::F64(2.0f64.to_bits())])
-    );
-    assert_eq!(
-        i.call("nearest", &[Val::F64((-3.5f64).to_bits())]),
-        Ok(vec![Val::F64((-4.0f64).to_bits())])
-    );
-    assert_eq!(
-        i.call("trunc", &[Val::F64(f64::NAN.to_bits())]),
-        Err(Error::Trap(Trap::BadConversionToInteger))
-    );
-    assert_eq!(
-        i.call("trunc", &[Val::F64(2147483648.0f64.to_bits())]),
-        Err(Error::Trap(Trap::IntegerOverflow))
-    );
-    assert_eq!(
-        i.call("trunc", &[Val::F64((-2147483648.9f64).to_bits())]),
-        Ok(vec![Val::I32(i32::MIN)])
-    );
-    assert_eq!(
-        i.call("sat", &[Val::F64((-5.0f64).to_bits())]),
-        Ok(vec![Val::I32(0)])
-    );
-    assert_eq!(
-        i.call("sat", &[Val::F64(1e12f64.to_bits())]),
-        Ok(vec![Val::I32(-1)])
-    );
+    assert_eq!(i.call("min", &[Val::F32(0), Val::F32(neg0)]), Ok(vec![Val::F32(neg0)]));
+    assert!(i.call("min", &[Val::F32(f32::NAN.to_bits()), Val::F32(0)]).unwrap()[0].is_nan());
+    assert_eq!(i.call("nearest", &[Val::F64(2.5f64.to_bits())]), Ok(vec![Val::F64(2.0f64.to_bits())]));
+    assert_eq!(i.call("nearest", &[Val::F64((-3.5f64).to_bits())]), Ok(vec![Val::F64((-4.0f64).to_bits())]));
+    assert_eq!(i.call("trunc", &[Val::F64(f64::NAN.to_bits())]), Err(Error::Trap(Trap::BadConversionToInteger)));
+    assert_eq!(i.call("trunc", &[Val::F64(2147483648.0f64.to_bits())]), Err(Error::Trap(Trap::IntegerOverflow)));
+    assert_eq!(i.call("trunc", &[Val::F64((-2147483648.9f64).to_bits())]), Ok(vec![Val::I32(i32::MIN)]));
+    assert_eq!(i.call("sat", &[Val::F64((-5.0f64).to_bits())]), Ok(vec![Val::I32(0)]));
+    assert_eq!(i.call("sat", &[Val::F64(1e12f64.to_bits())]), Ok(vec![Val::I32(-1)]));
     // The effective address is computed in 64 bits: no wrap-around.
-    assert_eq!(
-        i.call("load", &[Val::I32(1)]),
-        Err(Error::Trap(Trap::MemoryOutOfBounds))
-    );
+    assert_eq!(i.call("load", &[Val::I32(1)]), Err(Error::Trap(Trap::MemoryOutOfBounds)));
 }
 
 /// A host function that runs `f` on the store's execution state, the way
@@ -296,9 +215,7 @@ fn exec_host(
     let exec = exec as usize;
     // SAFETY: the host function only runs inside a call on its store, whose
     // execution state is alive and not otherwise borrowed meanwhile.
-    Import::Func(HostFunc::new(ty, move |_| {
-        Ok(f(unsafe { &mut *(exec as *mut ExecState) }))
-    }))
+    Import::Func(HostFunc::new(ty, move |_| Ok(f(unsafe { &mut *(exec as *mut ExecState) }))))
 }
 
 #[test]
@@ -334,20 +251,14 @@ fn a_trap_recorded_in_the_exec_state_surfaces_as_that_trap() {
     assert_eq!(i.call("go", &[Val::I32(0)]), Ok(vec![Val::I32(7)]));
     // A code that names no trap is never mistaken for one.
     code.store(999, std::sync::atomic::Ordering::Relaxed);
-    assert!(matches!(
-        i.call("go", &[Val::I32(0)]),
-        Err(Error::Internal(_))
-    ));
+    assert!(matches!(i.call("go", &[Val::I32(0)]), Err(Error::Internal(_))));
 }
 
 /// `b.run(n)` calls `a.spin(n)` in the other instance, which loops `n`
 /// times; both run on one store with `fuel`. Returns the instance of `b`
 /// and the store's execution state.
 fn two_instances(fuel: u64) -> (InterpInstance, *mut ExecState) {
-    let e = InterpEngine::new(&EngineConfig {
-        fuel: Some(fuel),
-        ..EngineConfig::default()
-    });
+    let e = InterpEngine::new(&EngineConfig { fuel: Some(fuel), ..EngineConfig::default() });
     let a = e
         .compile(
             &wat::parse_str(
@@ -368,9 +279,7 @@ fn two_instances(fuel: u64) -> (InterpInstance, *mut ExecState) {
         .unwrap();
     let mut store = e.store();
     let exec = store.exec_state();
-    let mut ia = store
-        .instantiate_typed(a.as_ref(), &Imports::new())
-        .unwrap();
+    let mut ia = store.instantiate_typed(a.as_ref(), &Imports::new()).unwrap();
     let mut imports = Imports::new();
     imports.define("a", "spin", Import::Extern(ia.export("spin").unwrap()));
     (store.instantiate_typed(b.as_ref(), &imports).unwrap(), exec)
@@ -388,10 +297,7 @@ fn fuel_is_one_budget_in_the_exec_state_across_instances() {
     assert_eq!(i.call("run", &[Val::I32(100)]), Ok(vec![]));
     assert_eq!(unsafe { (*exec).fuel }, 0, "exactly the budget was used");
     let (mut i, _) = two_instances(used - 1);
-    assert_eq!(
-        i.call("run", &[Val::I32(100)]),
-        Err(Error::Trap(Trap::OutOfFuel))
-    );
+    assert_eq!(i.call("run", &[Val::I32(100)]), Err(Error::Trap(Trap::OutOfFuel)));
 }
 
 #[test]
@@ -404,10 +310,7 @@ fn fuel_used_outside_the_interpreter_counts() {
                (local.get 0)))"#,
     )
     .unwrap();
-    let e = InterpEngine::new(&EngineConfig {
-        fuel: Some(1000),
-        ..EngineConfig::default()
-    });
+    let e = InterpEngine::new(&EngineConfig { fuel: Some(1000), ..EngineConfig::default() });
     let m = e.compile(&wasm).unwrap();
     let mut store = e.store();
     let exec = store.exec_state();
@@ -422,10 +325,7 @@ fn fuel_used_outside_the_interpreter_counts() {
     );
     let mut i = store.instantiate_typed(m.as_ref(), &imports).unwrap();
     // 100 iterations fit in 1000 steps, not in the 10 the host left.
-    assert_eq!(
-        i.call("go", &[Val::I32(100)]),
-        Err(Error::Trap(Trap::OutOfFuel))
-    );
+    assert_eq!(i.call("go", &[Val::I32(100)]), Err(Error::Trap(Trap::OutOfFuel)));
     assert_eq!(i.call("go", &[Val::I32(5)]), Ok(vec![Val::I32(0)]));
 }
 
@@ -450,18 +350,13 @@ fn depth_is_live_and_returns_to_zero_after_a_trap() {
     imports.define(
         "env",
         "depth",
-        exec_host(exec, FuncType::new([], [ValType::I32]), |st| {
-            vec![Val::I32(st.depth as i32)]
-        }),
+        exec_host(exec, FuncType::new([], [ValType::I32]), |st| vec![Val::I32(st.depth as i32)]),
     );
     let mut i = store.instantiate_typed(m.as_ref(), &imports).unwrap();
     // `down(n)` runs the host function n + 1 wasm frames deep.
     assert_eq!(i.call("down", &[Val::I32(4)]), Ok(vec![Val::I32(5)]));
     assert_eq!(unsafe { (*exec).depth }, 0);
-    assert_eq!(
-        i.call("t", &[Val::I32(100)]),
-        Err(Error::Trap(Trap::Unreachable))
-    );
+    assert_eq!(i.call("t", &[Val::I32(100)]), Err(Error::Trap(Trap::Unreachable)));
     assert_eq!(unsafe { (*exec).depth }, 0);
     assert_eq!(i.call("r", &[]), Err(Error::Trap(Trap::StackOverflow)));
     assert_eq!(unsafe { (*exec).depth }, 0);
@@ -487,17 +382,12 @@ fn host_functions_pass_function_references_by_handle() {
     imports.define(
         "env",
         "id",
-        Import::Func(HostFunc::new(
-            FuncType::new([ValType::FuncRef], [ValType::FuncRef]),
-            |args| Ok(args.to_vec()),
-        )),
+        Import::Func(HostFunc::new(FuncType::new([ValType::FuncRef], [ValType::FuncRef]), |args| Ok(args.to_vec()))),
     );
     imports.define(
         "env",
         "forge",
-        Import::Func(HostFunc::new(FuncType::new([], [ValType::FuncRef]), |_| {
-            Ok(vec![Val::FuncRef(Some(1 << 30))])
-        })),
+        Import::Func(HostFunc::new(FuncType::new([], [ValType::FuncRef]), |_| Ok(vec![Val::FuncRef(Some(1 << 30))]))),
     );
     let e = engine();
     let m = e.compile(&wasm).unwrap();
@@ -527,7 +417,8 @@ fn memories_up_to_4_gib_instantiate_and_the_cap_is_configurable() {
 
     let capped = InterpEngine::new(&EngineConfig { memory_cap_pages: Some(100), ..EngineConfig::default() });
     assert!(matches!(capped.instantiate_fresh(&wasm).err(), Some(Error::ResourceLimit(_))));
-    let small = wat::parse_str(r#"(module (memory 100) (func (export "grow") (result i32) i32.const 1 memory.grow))"#).unwrap();
+    let small =
+        wat::parse_str(r#"(module (memory 100) (func (export "grow") (result i32) i32.const 1 memory.grow))"#).unwrap();
     let mut i = capped.instantiate_fresh(&small).unwrap();
     assert_eq!(i.call("grow", &[]), Ok(vec![Val::I32(-1)]), "growth past the cap fails");
 }

@@ -330,10 +330,7 @@ mod tests {
     #[test]
     fn ir_table_documents_every_op() {
         let doc = include_str!("../IR.md");
-        let missing: Vec<_> = OP_NAMES
-            .iter()
-            .filter(|n| !doc.contains(&format!("`{n}`")))
-            .collect();
+        let missing: Vec<_> = OP_NAMES.iter().filter(|n| !doc.contains(&format!("`{n}`"))).collect();
         assert!(missing.is_empty(), "IR.md lacks {missing:?}");
         assert!(OP_NAMES.len() > 250, "{}", OP_NAMES.len());
     }
@@ -391,10 +388,7 @@ mod tests {
         }
         assert_eq!(Cmp::ALL.len(), 20);
         let lt = Instr::I32LtSImm { dst: 3, a: 1, imm: -1 };
-        assert_eq!(
-            lt.to_branch(9),
-            Some(Instr::BrI32LtSImm { a: 1, imm: -1, target: 9 })
-        );
+        assert_eq!(lt.to_branch(9), Some(Instr::BrI32LtSImm { a: 1, imm: -1, target: 9 }));
         assert_eq!(Instr::BrI32LtSImm { a: 1, imm: -1, target: 9 }.to_branch(1), None);
         assert_eq!(Instr::F32Lt { dst: 0, a: 1, b: 2 }.negate_compare(), None);
     }

@@ -17,9 +17,7 @@ pub use translate::{Func, translate_function};
 
 /// Translates every defined function of a validated module.
 pub fn translate_module(info: &ModuleInfo, wasm: &[u8]) -> Result<Vec<Func>, Error> {
-    (0..info.num_defined_funcs())
-        .map(|i| translate_function(info, wasm, i))
-        .collect()
+    (0..info.num_defined_funcs()).map(|i| translate_function(info, wasm, i)).collect()
 }
 
 /// Validates `wasm` (Wasm 2.0 without SIMD) and prints the register IR of
@@ -31,15 +29,10 @@ pub fn print_module(wasm: &[u8], func: Option<u32>) -> Result<String, Error> {
     let mut out = String::new();
     let range = match func {
         Some(f) if f < imported => {
-            return Err(Error::Usage(format!(
-                "function {f} is imported: it has no body"
-            )));
+            return Err(Error::Usage(format!("function {f} is imported: it has no body")));
         }
         Some(f) if f as usize >= info.funcs.len() => {
-            return Err(Error::Usage(format!(
-                "no function {f}: the module has {}",
-                info.funcs.len()
-            )));
+            return Err(Error::Usage(format!("no function {f}: the module has {}", info.funcs.len())));
         }
         Some(f) => f..f + 1,
         None => imported..info.funcs.len() as u32,

@@ -6,9 +6,7 @@ use std::fmt::Write;
 use crate::instr::Instr;
 use crate::translate::Func;
 
-const REG_FIELDS: &[&str] = &[
-    "dst", "a", "b", "src", "c", "index", "base", "addr", "val", "delta", "len", "init",
-];
+const REG_FIELDS: &[&str] = &["dst", "a", "b", "src", "c", "index", "base", "addr", "val", "delta", "len", "init"];
 
 /// One instruction, e.g. `I32AddImm r3 = r0, 1` is printed as
 /// `I32AddImm dst=r3 a=r0 imm=1`.

@@ -108,11 +108,7 @@ impl BinOp {
     fn swapped_imm(self, dst: R, x: R, c: u64) -> Option<Instr> {
         let rr = (self.rr)(dst, x, x);
         if let Some((cmp, CmpForm::Reg { .. })) = rr.as_compare() {
-            let form = CmpForm::Imm {
-                dst,
-                a: x,
-                imm: c as i64,
-            };
+            let form = CmpForm::Imm { dst, a: x, imm: c as i64 };
             return Some(Instr::compare(cmp.swapped(), form));
         }
         if rr.is_commutative() {
@@ -209,9 +205,7 @@ impl<'a> Translator<'a> {
     }
 
     fn pop(&mut self) -> Opd {
-        self.stack
-            .pop()
-            .expect("validated: operand stack underflow")
+        self.stack.pop().expect("validated: operand stack underflow")
     }
 
     /// Puts stack entry `i` into its stack register.
@@ -382,11 +376,7 @@ impl<'a> Translator<'a> {
                 }
                 self.stack = saved;
                 let src = self.reg(top)?;
-                self.emit(Instr::CopySpan {
-                    dst: 0,
-                    src,
-                    n: n as u16,
-                });
+                self.emit(Instr::CopySpan { dst: 0, src, n: n as u16 });
                 self.emit(Instr::Return);
             }
         }
@@ -401,16 +391,8 @@ impl<'a> Translator<'a> {
         if c.kind == Kind::Func {
             return self.emit_return();
         }
-        let (height, arity, is_loop, head) = (
-            c.height,
-            if c.kind == Kind::Loop {
-                c.nparams
-            } else {
-                c.nresults
-            },
-            c.kind == Kind::Loop,
-            c.head,
-        );
+        let (height, arity, is_loop, head) =
+            (c.height, if c.kind == Kind::Loop { c.nparams } else { c.nresults }, c.kind == Kind::Loop, c.head);
         self.move_top(height, arity)?;
         let at = self.emit(Instr::Br { target: head });
         if !is_loop {
@@ -422,11 +404,7 @@ impl<'a> Translator<'a> {
     /// Whether a branch to `depth` needs no moves (a plain jump does).
     fn branch_is_plain(&self, depth: u32) -> bool {
         let c = &self.ctrls[self.ctrls.len() - 1 - depth as usize];
-        let arity = if c.kind == Kind::Loop {
-            c.nparams
-        } else {
-            c.nresults
-        };
+        let arity = if c.kind == Kind::Loop { c.nparams } else { c.nresults };
         c.kind != Kind::Func && self.in_place(c.height, arity)
     }
 
@@ -435,28 +413,16 @@ impl<'a> Translator<'a> {
     fn cond_branch(&mut self, cond: Opd, when: bool) -> Result<usize, Error> {
         let h = self.stack.len();
         if cond == Opd::Temp
-            && let Some(at) = self
-                .fusable
-                .filter(|&at| at + 1 == self.code.len() && at >= self.label)
+            && let Some(at) = self.fusable.filter(|&at| at + 1 == self.code.len() && at >= self.label)
         {
             let fused = match self.code[at] {
-                Instr::I32Eqz { src, .. } => Some(if when {
-                    Instr::BrIfZ { c: src, target: 0 }
-                } else {
-                    Instr::BrIfNz { c: src, target: 0 }
-                }),
+                Instr::I32Eqz { src, .. } => {
+                    Some(if when { Instr::BrIfZ { c: src, target: 0 } } else { Instr::BrIfNz { c: src, target: 0 } })
+                }
                 Instr::I64Eqz { src, .. } => Some(if when {
-                    Instr::BrI64EqImm {
-                        a: src,
-                        imm: 0,
-                        target: 0,
-                    }
+                    Instr::BrI64EqImm { a: src, imm: 0, target: 0 }
                 } else {
-                    Instr::BrI64NeImm {
-                        a: src,
-                        imm: 0,
-                        target: 0,
-                    }
+                    Instr::BrI64NeImm { a: src, imm: 0, target: 0 }
                 }),
                 c => (if when { Some(c) } else { c.negate_compare() }).and_then(|c| c.to_branch(0)),
             };
@@ -467,11 +433,7 @@ impl<'a> Translator<'a> {
             }
         }
         let c = self.use_opd(cond, h)?;
-        Ok(self.emit(if when {
-            Instr::BrIfNz { c, target: 0 }
-        } else {
-            Instr::BrIfZ { c, target: 0 }
-        }))
+        Ok(self.emit(if when { Instr::BrIfNz { c, target: 0 } } else { Instr::BrIfZ { c, target: 0 } }))
     }
 
     fn local_set(&mut self, x: R, tee: bool) -> Result<(), Error> {
@@ -483,8 +445,8 @@ impl<'a> Translator<'a> {
             return Ok(());
         }
         let lazy = self.stack.contains(&Opd::Local(x));
-        let fusable = v == Opd::Temp
-            && matches!(self.fusable, Some(at) if at + 1 == self.code.len() && at >= self.label);
+        let fusable =
+            v == Opd::Temp && matches!(self.fusable, Some(at) if at + 1 == self.code.len() && at >= self.label);
         if fusable && !lazy {
             let at = self.code.len() - 1;
             *self.code[at].dst_mut().expect("fusable op has a dst") = x;
@@ -611,10 +573,7 @@ impl<'a> Translator<'a> {
                 self.unreachable = true;
             }
             O::Call { function_index } => self.call(function_index)?,
-            O::CallIndirect {
-                type_index,
-                table_index,
-            } => self.call_indirect(type_index, table_index)?,
+            O::CallIndirect { type_index, table_index } => self.call_indirect(type_index, table_index)?,
 
             _ => return self.access_op(op),
         }
@@ -636,16 +595,10 @@ impl<'a> Translator<'a> {
             O::LocalGet { local_index } => self.push(Opd::Local(local_index as R)),
             O::LocalSet { local_index } => self.local_set(local_index as R, false)?,
             O::LocalTee { local_index } => self.local_set(local_index as R, true)?,
-            O::GlobalGet { global_index } => self.produce(|dst| Instr::GlobalGet {
-                dst,
-                global: global_index,
-            })?,
+            O::GlobalGet { global_index } => self.produce(|dst| Instr::GlobalGet { dst, global: global_index })?,
             O::GlobalSet { global_index } => {
                 let [src] = self.pop_regs()?;
-                self.emit(Instr::GlobalSet {
-                    src,
-                    global: global_index,
-                });
+                self.emit(Instr::GlobalSet { src, global: global_index });
             }
 
             _ => return self.memory_op(op),
@@ -657,59 +610,41 @@ impl<'a> Translator<'a> {
     fn memory_op(&mut self, op: Operator<'_>) -> Result<(), Error> {
         use Operator as O;
         match op {
-            O::I32Load { memarg } | O::F32Load { memarg } | O::I64Load32U { memarg } => self.load(
-                |dst, addr, offset| Instr::Load32 { dst, addr, offset },
-                memarg,
-            )?,
-            O::I64Load { memarg } | O::F64Load { memarg } => self.load(
-                |dst, addr, offset| Instr::Load64 { dst, addr, offset },
-                memarg,
-            )?,
-            O::I32Load8S { memarg } => self.load(
-                |dst, addr, offset| Instr::Load8S32 { dst, addr, offset },
-                memarg,
-            )?,
-            O::I32Load8U { memarg } | O::I64Load8U { memarg } => self.load(
-                |dst, addr, offset| Instr::Load8U { dst, addr, offset },
-                memarg,
-            )?,
-            O::I32Load16S { memarg } => self.load(
-                |dst, addr, offset| Instr::Load16S32 { dst, addr, offset },
-                memarg,
-            )?,
-            O::I32Load16U { memarg } | O::I64Load16U { memarg } => self.load(
-                |dst, addr, offset| Instr::Load16U { dst, addr, offset },
-                memarg,
-            )?,
-            O::I64Load8S { memarg } => self.load(
-                |dst, addr, offset| Instr::Load8S64 { dst, addr, offset },
-                memarg,
-            )?,
-            O::I64Load16S { memarg } => self.load(
-                |dst, addr, offset| Instr::Load16S64 { dst, addr, offset },
-                memarg,
-            )?,
-            O::I64Load32S { memarg } => self.load(
-                |dst, addr, offset| Instr::Load32S64 { dst, addr, offset },
-                memarg,
-            )?,
-            O::I32Store8 { memarg } | O::I64Store8 { memarg } => self.store(
-                |addr, src, offset| Instr::Store8 { addr, src, offset },
-                memarg,
-            )?,
-            O::I32Store16 { memarg } | O::I64Store16 { memarg } => self.store(
-                |addr, src, offset| Instr::Store16 { addr, src, offset },
-                memarg,
-            )?,
-            O::I32Store { memarg } | O::F32Store { memarg } | O::I64Store32 { memarg } => self
-                .store(
-                    |addr, src, offset| Instr::Store32 { addr, src, offset },
-                    memarg,
-                )?,
-            O::I64Store { memarg } | O::F64Store { memarg } => self.store(
-                |addr, src, offset| Instr::Store64 { addr, src, offset },
-                memarg,
-            )?,
+            O::I32Load { memarg } | O::F32Load { memarg } | O::I64Load32U { memarg } => {
+                self.load(|dst, addr, offset| Instr::Load32 { dst, addr, offset }, memarg)?
+            }
+            O::I64Load { memarg } | O::F64Load { memarg } => {
+                self.load(|dst, addr, offset| Instr::Load64 { dst, addr, offset }, memarg)?
+            }
+            O::I32Load8S { memarg } => self.load(|dst, addr, offset| Instr::Load8S32 { dst, addr, offset }, memarg)?,
+            O::I32Load8U { memarg } | O::I64Load8U { memarg } => {
+                self.load(|dst, addr, offset| Instr::Load8U { dst, addr, offset }, memarg)?
+            }
+            O::I32Load16S { memarg } => {
+                self.load(|dst, addr, offset| Instr::Load16S32 { dst, addr, offset }, memarg)?
+            }
+            O::I32Load16U { memarg } | O::I64Load16U { memarg } => {
+                self.load(|dst, addr, offset| Instr::Load16U { dst, addr, offset }, memarg)?
+            }
+            O::I64Load8S { memarg } => self.load(|dst, addr, offset| Instr::Load8S64 { dst, addr, offset }, memarg)?,
+            O::I64Load16S { memarg } => {
+                self.load(|dst, addr, offset| Instr::Load16S64 { dst, addr, offset }, memarg)?
+            }
+            O::I64Load32S { memarg } => {
+                self.load(|dst, addr, offset| Instr::Load32S64 { dst, addr, offset }, memarg)?
+            }
+            O::I32Store8 { memarg } | O::I64Store8 { memarg } => {
+                self.store(|addr, src, offset| Instr::Store8 { addr, src, offset }, memarg)?
+            }
+            O::I32Store16 { memarg } | O::I64Store16 { memarg } => {
+                self.store(|addr, src, offset| Instr::Store16 { addr, src, offset }, memarg)?
+            }
+            O::I32Store { memarg } | O::F32Store { memarg } | O::I64Store32 { memarg } => {
+                self.store(|addr, src, offset| Instr::Store32 { addr, src, offset }, memarg)?
+            }
+            O::I64Store { memarg } | O::F64Store { memarg } => {
+                self.store(|addr, src, offset| Instr::Store64 { addr, src, offset }, memarg)?
+            }
             O::MemorySize { .. } => self.produce(|dst| Instr::MemorySize { dst })?,
             O::MemoryGrow { .. } => {
                 let [delta] = self.pop_regs()?;
@@ -752,45 +687,20 @@ impl<'a> Translator<'a> {
             O::TableSize { table } => self.produce(|dst| Instr::TableSize { dst, table })?,
             O::TableGrow { table } => {
                 let [init, delta] = self.pop_regs()?;
-                self.produce(|dst| Instr::TableGrow {
-                    dst,
-                    init,
-                    delta,
-                    table,
-                })?;
+                self.produce(|dst| Instr::TableGrow { dst, init, delta, table })?;
             }
             O::TableFill { table } => {
                 let [dst, val, len] = self.pop_regs()?;
-                self.emit(Instr::TableFill {
-                    table,
-                    dst,
-                    val,
-                    len,
-                });
+                self.emit(Instr::TableFill { table, dst, val, len });
             }
-            O::TableCopy {
-                dst_table,
-                src_table,
-            } => {
+            O::TableCopy { dst_table, src_table } => {
                 let [dst, src, len] = self.pop_regs()?;
-                self.emit(Instr::TableCopy {
-                    dst_table,
-                    src_table,
-                    dst,
-                    src,
-                    len,
-                });
+                self.emit(Instr::TableCopy { dst_table, src_table, dst, src, len });
             }
             O::TableInit { elem_index, table } => {
                 let [dst, src, len] = self.pop_regs()?;
                 let seg = elem_index;
-                self.emit(Instr::TableInit {
-                    table,
-                    seg,
-                    dst,
-                    src,
-                    len,
-                });
+                self.emit(Instr::TableInit { table, seg, dst, src, len });
             }
             O::ElemDrop { elem_index } => {
                 self.emit(Instr::ElemDrop { seg: elem_index });
@@ -809,10 +719,7 @@ impl<'a> Translator<'a> {
         match op {
             O::RefNull { .. } => self.push(Opd::Const(0)),
             O::RefIsNull => self.unary(|dst, src| Instr::I64Eqz { dst, src })?,
-            O::RefFunc { function_index } => self.produce(|dst| Instr::RefFunc {
-                dst,
-                func: function_index,
-            })?,
+            O::RefFunc { function_index } => self.produce(|dst| Instr::RefFunc { dst, func: function_index })?,
 
             O::I32Const { value } => self.push(Opd::Const(value as u32 as u64)),
             O::I64Const { value } => self.push(Opd::Const(value as u64)),
@@ -866,8 +773,8 @@ impl<'a> Translator<'a> {
         // The comparison producing the condition may be fused into
         // the branch; the settling copies go before it (they read
         // only locals and write registers below it).
-        let fusable = cond == Opd::Temp
-            && matches!(self.fusable, Some(at) if at + 1 == self.code.len() && at >= self.label);
+        let fusable =
+            cond == Opd::Temp && matches!(self.fusable, Some(at) if at + 1 == self.code.len() && at >= self.label);
         let cmp = if fusable { self.code.pop() } else { None };
         self.settle(height)?;
         let else_patch = match cmp {
@@ -967,14 +874,9 @@ impl<'a> Translator<'a> {
         let idx = self.pop();
         let h = self.stack.len();
         let index = self.use_opd(idx, h)?;
-        let depths: Vec<u32> = targets
-            .targets()
-            .chain(std::iter::once(Ok(targets.default())))
-            .collect::<Result<_, _>>()?;
-        self.emit(Instr::BrTable {
-            index,
-            count: depths.len() as u32 - 1,
-        });
+        let depths: Vec<u32> =
+            targets.targets().chain(std::iter::once(Ok(targets.default()))).collect::<Result<_, _>>()?;
+        self.emit(Instr::BrTable { index, count: depths.len() as u32 - 1 });
         let table_start = self.code.len();
         self.tables.push((table_start, depths.len()));
         for _ in &depths {
@@ -1006,15 +908,9 @@ impl<'a> Translator<'a> {
         let (base, h) = self.call_args(np)?;
         let imported = self.info.num_imported_funcs;
         self.emit(if function_index < imported {
-            Instr::CallImport {
-                func: function_index,
-                base,
-            }
+            Instr::CallImport { func: function_index, base }
         } else {
-            Instr::Call {
-                func: function_index - imported,
-                base,
-            }
+            Instr::Call { func: function_index - imported, base }
         });
         self.call_results(h, nr)?;
         Ok(())
@@ -1029,12 +925,7 @@ impl<'a> Translator<'a> {
         // The index must not be overwritten by materializing the
         // arguments: it lives above them.
         let (base, h) = self.call_args(np)?;
-        self.emit(Instr::CallIndirect {
-            table: table_index,
-            ty: type_index,
-            index,
-            base,
-        });
+        self.emit(Instr::CallIndirect { table: table_index, ty: type_index, index, base });
         self.call_results(h, nr)?;
         Ok(())
     }
@@ -1121,9 +1012,7 @@ pub fn translate_function(info: &ModuleInfo, wasm: &[u8], index: usize) -> Resul
             num_consts += 1;
         }
     }
-    let num_const_regs = num_consts
-        .min(MAX_CONST_REGS)
-        .min(R::MAX as usize - num_locals);
+    let num_const_regs = num_consts.min(MAX_CONST_REGS).min(R::MAX as usize - num_locals);
     let mut t = Translator {
         info,
         code: Vec::new(),
@@ -1154,9 +1043,7 @@ pub fn translate_function(info: &ModuleInfo, wasm: &[u8], index: usize) -> Resul
     }
     // Results and call arguments go to registers 0.. of a frame, which
     // must exist even for a function without locals.
-    let frame_size = (num_locals + num_const_regs + t.max_height)
-        .max(ty.results.len())
-        .max(1);
+    let frame_size = (num_locals + num_const_regs + t.max_height).max(ty.results.len()).max(1);
     if frame_size > R::MAX as usize {
         return Err(too_big());
     }

@@ -198,13 +198,9 @@ func 0: params=1 results=1 locals=3 frame=9
 #[test]
 fn printing_names_missing_functions() {
     let wasm = wat::parse_str(r#"(module (import "m" "f" (func)) (func))"#).unwrap();
-    let err = wasmlab_regir::print_module(&wasm, Some(0))
-        .unwrap_err()
-        .to_string();
+    let err = wasmlab_regir::print_module(&wasm, Some(0)).unwrap_err().to_string();
     assert!(err.contains("imported"), "{err}");
-    let err = wasmlab_regir::print_module(&wasm, Some(2))
-        .unwrap_err()
-        .to_string();
+    let err = wasmlab_regir::print_module(&wasm, Some(2)).unwrap_err().to_string();
     assert!(err.contains("no function 2"), "{err}");
     assert!(wasmlab_regir::print_module(b"garbage", None).is_err());
 }

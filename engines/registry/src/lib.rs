@@ -54,9 +54,8 @@ pub fn info(name: &str) -> Option<&'static EngineInfo> {
 /// Creates the engine called `name`; an unknown name is an error that
 /// lists the known ones.
 pub fn create(name: &str, config: &EngineConfig) -> Result<Box<dyn Engine>> {
-    let info = info(name).ok_or_else(|| {
-        Error::Usage(format!("unknown engine '{name}'; known engines: {}", names().join(", ")))
-    })?;
+    let info = info(name)
+        .ok_or_else(|| Error::Usage(format!("unknown engine '{name}'; known engines: {}", names().join(", "))))?;
     (info.create)(config)
 }
 
@@ -68,9 +67,8 @@ pub fn parse_list(list: &str) -> Result<Vec<&'static str>> {
     }
     let mut out = Vec::new();
     for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-        let info = info(name).ok_or_else(|| {
-            Error::Usage(format!("unknown engine '{name}'; known engines: {}", names().join(", ")))
-        })?;
+        let info = info(name)
+            .ok_or_else(|| Error::Usage(format!("unknown engine '{name}'; known engines: {}", names().join(", "))))?;
         if !out.contains(&info.name) {
             out.push(info.name);
         }

@@ -37,7 +37,9 @@ fn instances() -> Vec<(&'static str, Box<dyn Instance>)> {
 
 fn describe(name: &str, inst: &mut dyn Instance, v: &Val) -> Option<FuncDesc> {
     match v {
-        Val::FuncRef(Some(h)) => Some(inst.describe_func(*h).unwrap_or_else(|| panic!("{name}: handle {h} undescribed"))),
+        Val::FuncRef(Some(h)) => {
+            Some(inst.describe_func(*h).unwrap_or_else(|| panic!("{name}: handle {h} undescribed")))
+        }
         _ => None,
     }
 }

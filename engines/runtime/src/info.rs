@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use wasmlab_contract::{Error, Features, FuncType, ValType};
 use wasmparser::{
-    CompositeInnerType, ConstExpr, DataKind, ElementItems, ElementKind, ExternalKind, Operator,
-    Parser, Payload, TableInit, TypeRef,
+    CompositeInnerType, ConstExpr, DataKind, ElementItems, ElementKind, ExternalKind, Operator, Parser, Payload,
+    TableInit, TypeRef,
 };
 
 use crate::sig;
@@ -39,9 +39,7 @@ impl Init {
         };
         match ops.read()? {
             Operator::End => Ok(init),
-            op => Err(Error::Unsupported(format!(
-                "extended constant expression ({op:?})"
-            ))),
+            op => Err(Error::Unsupported(format!("extended constant expression ({op:?})"))),
         }
     }
 }
@@ -150,10 +148,7 @@ fn ref_type(t: wasmparser::RefType) -> Result<ValType, Error> {
 }
 
 fn limits(initial: u64, maximum: Option<u64>) -> Limits {
-    Limits {
-        min: initial,
-        max: maximum,
-    }
+    Limits { min: initial, max: maximum }
 }
 
 impl ModuleInfo {
@@ -175,16 +170,8 @@ impl ModuleInfo {
                             match &sub.composite_type.inner {
                                 CompositeInnerType::Func(f) => {
                                     let ty = FuncType {
-                                        params: f
-                                            .params()
-                                            .iter()
-                                            .map(|t| val_type(*t))
-                                            .collect::<Result<_, _>>()?,
-                                        results: f
-                                            .results()
-                                            .iter()
-                                            .map(|t| val_type(*t))
-                                            .collect::<Result<_, _>>()?,
+                                        params: f.params().iter().map(|t| val_type(*t)).collect::<Result<_, _>>()?,
+                                        results: f.results().iter().map(|t| val_type(*t)).collect::<Result<_, _>>()?,
                                     };
                                     m.type_sigs.push(sig::canonical(&ty));
                                     m.types.push(ty);
@@ -204,10 +191,8 @@ impl ModuleInfo {
                                 ImportKind::Func(i)
                             }
                             TypeRef::Table(t) => {
-                                let info = TableInfo {
-                                    elem: ref_type(t.element_type)?,
-                                    limits: limits(t.initial, t.maximum),
-                                };
+                                let info =
+                                    TableInfo { elem: ref_type(t.element_type)?, limits: limits(t.initial, t.maximum) };
                                 m.tables.push(info.clone());
                                 m.num_imported_tables += 1;
                                 ImportKind::Table(info)
@@ -219,21 +204,14 @@ impl ModuleInfo {
                                 ImportKind::Memory(l)
                             }
                             TypeRef::Global(g) => {
-                                let info = GlobalInfo {
-                                    ty: val_type(g.content_type)?,
-                                    mutable: g.mutable,
-                                };
+                                let info = GlobalInfo { ty: val_type(g.content_type)?, mutable: g.mutable };
                                 m.globals.push(info);
                                 m.num_imported_globals += 1;
                                 ImportKind::Global(info)
                             }
                             TypeRef::Tag(_) => return Err(Error::Unsupported("exceptions".into())),
                         };
-                        m.imports.push(ImportInfo {
-                            module: imp.module.to_string(),
-                            name: imp.name.to_string(),
-                            kind,
-                        });
+                        m.imports.push(ImportInfo { module: imp.module.to_string(), name: imp.name.to_string(), kind });
                     }
                 }
                 Payload::FunctionSection(r) => {
@@ -262,10 +240,7 @@ impl ModuleInfo {
                 Payload::GlobalSection(r) => {
                     for g in r {
                         let g = g?;
-                        m.globals.push(GlobalInfo {
-                            ty: val_type(g.ty.content_type)?,
-                            mutable: g.ty.mutable,
-                        });
+                        m.globals.push(GlobalInfo { ty: val_type(g.ty.content_type)?, mutable: g.ty.mutable });
                         m.global_inits.push(Init::parse(&g.init_expr)?);
                     }
                 }
@@ -291,10 +266,7 @@ impl ModuleInfo {
                         let mode = match e.kind {
                             ElementKind::Passive => SegmentMode::Passive,
                             ElementKind::Declared => SegmentMode::Declared,
-                            ElementKind::Active {
-                                table_index,
-                                offset_expr,
-                            } => SegmentMode::Active {
+                            ElementKind::Active { table_index, offset_expr } => SegmentMode::Active {
                                 index: table_index.unwrap_or(0),
                                 offset: Init::parse(&offset_expr)?,
                             },
@@ -302,15 +274,10 @@ impl ModuleInfo {
                         let (ty, items) = match e.items {
                             ElementItems::Functions(r) => (
                                 ValType::FuncRef,
-                                r.into_iter()
-                                    .map(|f| f.map(Init::RefFunc))
-                                    .collect::<Result<_, _>>()?,
+                                r.into_iter().map(|f| f.map(Init::RefFunc)).collect::<Result<_, _>>()?,
                             ),
                             ElementItems::Expressions(t, r) => {
-                                let items = r
-                                    .into_iter()
-                                    .map(|e| Init::parse(&e?))
-                                    .collect::<Result<_, _>>()?;
+                                let items = r.into_iter().map(|e| Init::parse(&e?)).collect::<Result<_, _>>()?;
                                 (ref_type(t)?, items)
                             }
                         };
@@ -322,18 +289,11 @@ impl ModuleInfo {
                         let d = d?;
                         let mode = match d.kind {
                             DataKind::Passive => SegmentMode::Passive,
-                            DataKind::Active {
-                                memory_index,
-                                offset_expr,
-                            } => SegmentMode::Active {
-                                index: memory_index,
-                                offset: Init::parse(&offset_expr)?,
-                            },
+                            DataKind::Active { memory_index, offset_expr } => {
+                                SegmentMode::Active { index: memory_index, offset: Init::parse(&offset_expr)? }
+                            }
                         };
-                        m.datas.push(DataInfo {
-                            mode,
-                            bytes: d.data.into(),
-                        });
+                        m.datas.push(DataInfo { mode, bytes: d.data.into() });
                     }
                 }
                 Payload::CodeSectionEntry(body) => m.bodies.push(body.range()),
@@ -357,19 +317,13 @@ impl ModuleInfo {
     }
 
     pub fn export(&self, name: &str) -> Option<(ExportKind, u32)> {
-        self.exports
-            .iter()
-            .find(|(n, _, _)| n == name)
-            .map(|(_, k, i)| (*k, *i))
+        self.exports.iter().find(|(n, _, _)| n == name).map(|(_, k, i)| (*k, *i))
     }
 
     /// A reader positioned at the body of defined function `index`.
     pub fn body<'a>(&self, wasm: &'a [u8], index: usize) -> wasmparser::FunctionBody<'a> {
         let range = self.bodies[index].clone();
-        wasmparser::FunctionBody::new(wasmparser::BinaryReader::new(
-            &wasm[range.clone()],
-            range.start,
-        ))
+        wasmparser::FunctionBody::new(wasmparser::BinaryReader::new(&wasm[range.clone()], range.start))
     }
 }
 
@@ -395,29 +349,11 @@ mod tests {
         let m = ModuleInfo::new(&wasm, Features::WASM2_NO_SIMD).unwrap();
         assert_eq!(m.num_imported_globals, 1);
         assert_eq!(m.global_inits, vec![Init::Raw(u64::MAX)]);
-        assert_eq!(
-            m.memories,
-            vec![Limits {
-                min: 1,
-                max: Some(3)
-            }]
-        );
-        assert_eq!(
-            m.elems[0].mode,
-            SegmentMode::Active {
-                index: 0,
-                offset: Init::Raw(1)
-            }
-        );
+        assert_eq!(m.memories, vec![Limits { min: 1, max: Some(3) }]);
+        assert_eq!(m.elems[0].mode, SegmentMode::Active { index: 0, offset: Init::Raw(1) });
         assert_eq!(m.elems[0].items, vec![Init::RefFunc(0)]);
         assert_eq!(m.elems[1].mode, SegmentMode::Declared);
-        assert_eq!(
-            m.datas[0].mode,
-            SegmentMode::Active {
-                index: 0,
-                offset: Init::Global(0)
-            }
-        );
+        assert_eq!(m.datas[0].mode, SegmentMode::Active { index: 0, offset: Init::Global(0) });
         assert_eq!(&*m.datas[1].bytes, b"c");
         assert_eq!(m.export("f"), Some((ExportKind::Func, 0)));
         assert_eq!(m.bodies.len(), 1);
@@ -426,9 +362,6 @@ mod tests {
     #[test]
     fn simd_is_unsupported() {
         let wasm = wat::parse_str("(module (func (drop (v128.const i64x2 0 0))))").unwrap();
-        assert_eq!(
-            ModuleInfo::new(&wasm, Features::WASM2_NO_SIMD).unwrap_err(),
-            Error::Unsupported("simd".into())
-        );
+        assert_eq!(ModuleInfo::new(&wasm, Features::WASM2_NO_SIMD).unwrap_err(), Error::Unsupported("simd".into()));
     }
 }

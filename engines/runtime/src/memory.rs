@@ -68,7 +68,9 @@ impl Reservation {
         }
         // SAFETY: inside our own reservation; wasm page boundaries are
         // multiples of every host page size.
-        unsafe { libc::mprotect(self.base.as_ptr().add(from).cast(), to - from, libc::PROT_READ | libc::PROT_WRITE) == 0 }
+        unsafe {
+            libc::mprotect(self.base.as_ptr().add(from).cast(), to - from, libc::PROT_READ | libc::PROT_WRITE) == 0
+        }
     }
 }
 
@@ -222,14 +224,7 @@ mod tests {
 
     #[test]
     fn grow_respects_declared_max_and_cap() {
-        let mut m = Memory::with_cap(
-            Limits {
-                min: 1,
-                max: Some(3),
-            },
-            100,
-        )
-        .unwrap();
+        let mut m = Memory::with_cap(Limits { min: 1, max: Some(3) }, 100).unwrap();
         assert_eq!(m.grow(1), Some(1));
         assert_eq!(m.grow(2), None, "beyond the declared max");
         assert_eq!(m.grow(1), Some(2));
@@ -241,10 +236,7 @@ mod tests {
         assert_eq!(m.grow(5), None, "beyond the cap");
         assert_eq!(m.grow(4), Some(0));
         assert_eq!(m.grow(u64::MAX), None, "no overflow");
-        assert!(matches!(
-            Memory::with_cap(Limits { min: 5, max: None }, 4),
-            Err(Error::ResourceLimit(_))
-        ));
+        assert!(matches!(Memory::with_cap(Limits { min: 5, max: None }, 4), Err(Error::ResourceLimit(_))));
     }
 
     #[test]
@@ -309,11 +301,7 @@ mod tests {
         m.fill(0, 9, 3).unwrap();
         assert_eq!(&m.data()[0..4], &[9, 9, 9, 0]);
         assert_eq!(m.fill(65536, 1, 1), Err(Trap::MemoryOutOfBounds));
-        assert_eq!(
-            m.fill(65536, 1, 0),
-            Ok(()),
-            "zero length at the end is fine"
-        );
+        assert_eq!(m.fill(65536, 1, 0), Ok(()), "zero length at the end is fine");
         assert_eq!(m.copy(0, u64::MAX, 2), Err(Trap::MemoryOutOfBounds));
     }
 }

@@ -27,9 +27,7 @@ pub enum NoSlot {
 impl From<NoSlot> for Error {
     fn from(e: NoSlot) -> Error {
         match e {
-            NoSlot::FuncRef => {
-                Error::Internal("a function reference converted without its store".into())
-            }
+            NoSlot::FuncRef => Error::Internal("a function reference converted without its store".into()),
             NoSlot::V128 => Error::Unsupported("simd".into()),
         }
     }
@@ -79,18 +77,8 @@ mod tests {
         ] {
             assert_eq!(to_val(from_val(v).unwrap(), v.ty()), Ok(v));
         }
-        assert_eq!(
-            from_val(Val::I32(-1)),
-            Ok(0xffff_ffff),
-            "i32 is zero-extended"
-        );
-        for ty in [
-            ValType::I32,
-            ValType::I64,
-            ValType::F32,
-            ValType::F64,
-            ValType::ExternRef,
-        ] {
+        assert_eq!(from_val(Val::I32(-1)), Ok(0xffff_ffff), "i32 is zero-extended");
+        for ty in [ValType::I32, ValType::I64, ValType::F32, ValType::F64, ValType::ExternRef] {
             assert_eq!(from_val(Val::default_of(ty)), Ok(0));
         }
     }

@@ -140,10 +140,7 @@ impl Drop for Store {
 }
 
 fn link_err(imp: &crate::info::ImportInfo, why: &str) -> Error {
-    Error::Link(format!(
-        "incompatible import type for \"{}\" \"{}\": {why}",
-        imp.module, imp.name
-    ))
+    Error::Link(format!("incompatible import type for \"{}\" \"{}\": {why}", imp.module, imp.name))
 }
 
 /// Import matching of limits (Wasm 2.0 subtyping of tables and memories).
@@ -188,22 +185,10 @@ impl Store {
         p
     }
 
-    fn new_func(
-        &self,
-        sig: u32,
-        index: u32,
-        vmctx: *mut VmCtx,
-        host: *const HostFunc,
-    ) -> *const FuncRef {
+    fn new_func(&self, sig: u32, index: u32, vmctx: *mut VmCtx, host: *const HostFunc) -> *const FuncRef {
         let mut o = self.objs.borrow_mut();
         let id = o.funcs.len() as u32;
-        let p = Box::into_raw(Box::new(FuncRef {
-            sig,
-            index,
-            vmctx,
-            host,
-            id,
-        }));
+        let p = Box::into_raw(Box::new(FuncRef { sig, index, vmctx, host, id }));
         o.funcs.push(p);
         p
     }
@@ -216,11 +201,7 @@ impl Store {
 
     /// The function behind a `Val::FuncRef` handle.
     pub fn func_by_id(&self, id: u32) -> Option<*const FuncRef> {
-        self.objs
-            .borrow()
-            .funcs
-            .get(id as usize)
-            .map(|&p| p as *const FuncRef)
+        self.objs.borrow().funcs.get(id as usize).map(|&p| p as *const FuncRef)
     }
 
     /// A contract value as a raw slot. A function reference must be one of
@@ -228,9 +209,10 @@ impl Store {
     pub fn val_to_raw(&self, v: Val) -> Result<u64, Error> {
         match v {
             Val::FuncRef(None) => Ok(0),
-            Val::FuncRef(Some(id)) => self.func_by_id(id).map(|f| f as u64).ok_or_else(|| {
-                Error::Usage(format!("funcref #{id} is not a function of this store"))
-            }),
+            Val::FuncRef(Some(id)) => self
+                .func_by_id(id)
+                .map(|f| f as u64)
+                .ok_or_else(|| Error::Usage(format!("funcref #{id} is not a function of this store"))),
             other => Ok(crate::raw::from_val(other)?),
         }
     }
@@ -273,9 +255,7 @@ impl Store {
         let mut global_objs = Vec::with_capacity(info.globals.len());
 
         for imp in &info.imports {
-            let item = imports
-                .get(&imp.module, &imp.name)
-                .ok_or_else(|| Imports::unknown(&imp.module, &imp.name))?;
+            let item = imports.get(&imp.module, &imp.name).ok_or_else(|| Imports::unknown(&imp.module, &imp.name))?;
             match (&imp.kind, item) {
                 (ImportKind::Func(t), Import::Func(h)) => {
                     if h.ty != info.types[*t as usize] {
@@ -285,9 +265,7 @@ impl Store {
                 }
                 (_, Import::Func(_)) => return Err(link_err(imp, "a host function")),
                 (kind, Import::Extern(e)) => {
-                    let rt = e
-                        .downcast::<RtExtern>()
-                        .ok_or_else(|| link_err(imp, "an item of another engine"))?;
+                    let rt = e.downcast::<RtExtern>().ok_or_else(|| link_err(imp, "an item of another engine"))?;
                     if !Rc::ptr_eq(&rt.store, self) {
                         return Err(link_err(imp, "an item of another store"));
                     }
@@ -350,26 +328,11 @@ impl Store {
         let vmctx = unsafe { std::ptr::addr_of_mut!((*inst).vmctx) };
         for i in 0..ndefined {
             let ty = info.funcs[info.num_imported_funcs as usize + i];
-            funcs.push(self.new_func(
-                info.type_sigs[ty as usize],
-                i as u32,
-                vmctx,
-                std::ptr::null(),
-            ));
+            funcs.push(self.new_func(info.type_sigs[ty as usize], i as u32, vmctx, std::ptr::null()));
         }
-        for (g, init) in info.globals[info.num_imported_globals as usize..]
-            .iter()
-            .zip(&info.global_inits)
-        {
+        for (g, init) in info.globals[info.num_imported_globals as usize..].iter().zip(&info.global_inits) {
             let value = eval(*init, &funcs, &global_objs);
-            global_objs.push(self.alloc(
-                Global {
-                    value,
-                    ty: g.ty,
-                    mutable: g.mutable,
-                },
-                |o| &mut o.globals,
-            ));
+            global_objs.push(self.alloc(Global { value, ty: g.ty, mutable: g.mutable }, |o| &mut o.globals));
         }
         for t in &info.tables[info.num_imported_tables as usize..] {
             tables.push(self.alloc(Table::new(t.elem, t.limits)?, |o| &mut o.tables));
@@ -377,16 +340,8 @@ impl Store {
         for l in &info.memories[info.num_imported_memories as usize..] {
             memory = self.alloc(Memory::with_cap(*l, self.memory_cap)?, |o| &mut o.memories);
         }
-        let elems: Vec<Vec<u64>> = info
-            .elems
-            .iter()
-            .map(|e| {
-                e.items
-                    .iter()
-                    .map(|i| eval(*i, &funcs, &global_objs))
-                    .collect()
-            })
-            .collect();
+        let elems: Vec<Vec<u64>> =
+            info.elems.iter().map(|e| e.items.iter().map(|i| eval(*i, &funcs, &global_objs)).collect()).collect();
 
         // SAFETY: as above; the vectors are moved in before the VM context
         // points into them and are never resized afterwards.
@@ -416,8 +371,7 @@ impl Store {
         for (i, e) in info.elems.iter().enumerate() {
             match &e.mode {
                 SegmentMode::Active { index, offset } => {
-                    let off = unsafe { eval(*offset, &(*inst).funcs, &(*inst).global_objs) } as u32
-                        as u64;
+                    let off = unsafe { eval(*offset, &(*inst).funcs, &(*inst).global_objs) } as u32 as u64;
                     // SAFETY: the instance and its tables are alive.
                     unsafe {
                         let d = &mut *inst;
@@ -432,8 +386,7 @@ impl Store {
         }
         for (i, seg) in info.datas.iter().enumerate() {
             if let SegmentMode::Active { offset, .. } = &seg.mode {
-                let off =
-                    unsafe { eval(*offset, &(*inst).funcs, &(*inst).global_objs) } as u32 as u64;
+                let off = unsafe { eval(*offset, &(*inst).funcs, &(*inst).global_objs) } as u32 as u64;
                 // SAFETY: validation guarantees memory 0 exists for an
                 // active data segment.
                 unsafe {
@@ -491,19 +444,10 @@ impl InstanceData {
                 Item::Func(f) => ExternKind::Func(sig::func_type((*f).sig)),
                 Item::Table(_) => ExternKind::Table,
                 Item::Memory(_) => ExternKind::Memory,
-                Item::Global(g) => ExternKind::Global {
-                    ty: (*g).ty,
-                    mutable: (*g).mutable,
-                },
+                Item::Global(g) => ExternKind::Global { ty: (*g).ty, mutable: (*g).mutable },
             }
         };
-        Some(Extern::new(
-            kind,
-            RtExtern {
-                store: store.clone(),
-                item,
-            },
-        ))
+        Some(Extern::new(kind, RtExtern { store: store.clone(), item }))
     }
 
     pub fn global_value(&self, store: &Store, name: &str) -> Option<Val> {

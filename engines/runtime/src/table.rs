@@ -27,10 +27,7 @@ impl Table {
 
     pub fn new(ty: ValType, limits: Limits) -> Result<Table, Error> {
         if limits.min > TABLE_CAP {
-            return Err(Error::ResourceLimit(format!(
-                "table of {} elements exceeds the engine's cap",
-                limits.min
-            )));
+            return Err(Error::ResourceLimit(format!("table of {} elements exceeds the engine's cap", limits.min)));
         }
         let mut t = Table {
             base: std::ptr::null_mut(),
@@ -49,10 +46,7 @@ impl Table {
     }
 
     pub fn limits(&self) -> Limits {
-        Limits {
-            min: self.elems.len() as u64,
-            max: self.declared_max,
-        }
+        Limits { min: self.elems.len() as u64, max: self.declared_max }
     }
 
     pub fn elems(&self) -> &[u64] {
@@ -64,11 +58,7 @@ impl Table {
     }
 
     pub fn get(&self, i: u64) -> Result<u64, Trap> {
-        usize::try_from(i)
-            .ok()
-            .and_then(|i| self.elems.get(i))
-            .copied()
-            .ok_or(Trap::TableOutOfBounds)
+        usize::try_from(i).ok().and_then(|i| self.elems.get(i)).copied().ok_or(Trap::TableOutOfBounds)
     }
 
     pub fn set(&mut self, i: u64, v: u64) -> Result<(), Trap> {
@@ -142,14 +132,7 @@ mod tests {
 
     #[test]
     fn grow_get_set_and_bounds() {
-        let mut t = Table::new(
-            ValType::ExternRef,
-            Limits {
-                min: 2,
-                max: Some(4),
-            },
-        )
-        .unwrap();
+        let mut t = Table::new(ValType::ExternRef, Limits { min: 2, max: Some(4) }).unwrap();
         assert_eq!(t.get(1), Ok(0));
         assert_eq!(t.get(2), Err(Trap::TableOutOfBounds));
         assert_eq!(t.grow(1, 5), Some(2));
@@ -159,13 +142,7 @@ mod tests {
         assert_eq!(t.grow(2, 0), None, "beyond max");
         assert_eq!(t.set(3, 1), Err(Trap::TableOutOfBounds));
         t.set(0, 9).unwrap();
-        assert_eq!(
-            t.limits(),
-            Limits {
-                min: 3,
-                max: Some(4)
-            }
-        );
+        assert_eq!(t.limits(), Limits { min: 3, max: Some(4) });
     }
 
     #[test]

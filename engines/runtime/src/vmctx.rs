@@ -118,10 +118,12 @@ impl ExecState {
     pub fn take_trap(&mut self) -> Option<Error> {
         match std::mem::take(&mut self.trap) {
             0 => None,
-            code => Some(trap_from_code(code).map_or_else(
-                || Error::Internal(format!("trap slot holds {code}, which names no trap")),
-                Error::Trap,
-            )),
+            code => {
+                Some(trap_from_code(code).map_or_else(
+                    || Error::Internal(format!("trap slot holds {code}, which names no trap")),
+                    Error::Trap,
+                ))
+            }
         }
     }
 }
@@ -137,8 +139,7 @@ pub fn trap_code(t: Trap) -> u32 {
 
 /// The inverse of [`trap_code`].
 pub fn trap_from_code(code: u32) -> Option<Trap> {
-    code.checked_sub(1)
-        .and_then(|i| Trap::ALL.get(i as usize).copied())
+    code.checked_sub(1).and_then(|i| Trap::ALL.get(i as usize).copied())
 }
 
 #[cfg(test)]

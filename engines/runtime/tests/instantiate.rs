@@ -12,11 +12,7 @@ fn info(wat: &str) -> Arc<ModuleInfo> {
     Arc::new(ModuleInfo::new(&wasm, Features::WASM2_NO_SIMD).unwrap())
 }
 
-fn instantiate(
-    store: &Rc<Store>,
-    wat: &str,
-    imports: &Imports,
-) -> Result<*mut InstanceData, Error> {
+fn instantiate(store: &Rc<Store>, wat: &str, imports: &Imports) -> Result<*mut InstanceData, Error> {
     store.instantiate(info(wat), std::ptr::null(), Arc::new(()), imports)
 }
 
@@ -35,11 +31,7 @@ fn provider_imports(store: &Rc<Store>) -> (Imports, *mut InstanceData) {
     let p = instantiate(store, PROVIDER, &Imports::new()).unwrap();
     let mut imports = Imports::new();
     for name in ["mem", "tab", "g", "gm", "f"] {
-        imports.define(
-            "p",
-            name,
-            Import::Extern(data(p).export(store, name).unwrap()),
-        );
+        imports.define("p", name, Import::Extern(data(p).export(store, name).unwrap()));
     }
     (imports, p)
 }
@@ -79,21 +71,12 @@ fn elements_go_before_data_and_a_failing_element_segment_stops_both() {
     )
     .unwrap_err();
     assert_eq!(err, Error::Trap(Trap::TableOutOfBounds));
-    let Some(Item::Table(t)) = data(p).export_item("tab") else {
-        panic!()
-    };
+    let Some(Item::Table(t)) = data(p).export_item("tab") else { panic!() };
     let elems = unsafe { (*t).elems().to_vec() };
     assert_eq!(elems[0], 0);
-    assert!(
-        elems[1] != 0 && elems[2] != 0,
-        "the first segment was applied"
-    );
+    assert!(elems[1] != 0 && elems[2] != 0, "the first segment was applied");
     assert_eq!(elems[3], 0);
-    assert_eq!(
-        data(p).memory_bytes("mem").unwrap()[0],
-        0,
-        "data comes after elements"
-    );
+    assert_eq!(data(p).memory_bytes("mem").unwrap()[0], 0, "data comes after elements");
 }
 
 #[test]
@@ -108,14 +91,8 @@ fn active_and_declared_segments_are_dropped_passive_kept() {
     )
     .unwrap();
     let d = data(inst);
-    assert_eq!(
-        d.elems.iter().map(Vec::len).collect::<Vec<_>>(),
-        vec![0, 2, 0]
-    );
-    assert_eq!(
-        d.datas.iter().map(|s| s.len()).collect::<Vec<_>>(),
-        vec![0, 2]
-    );
+    assert_eq!(d.elems.iter().map(Vec::len).collect::<Vec<_>>(), vec![0, 2, 0]);
+    assert_eq!(d.datas.iter().map(|s| s.len()).collect::<Vec<_>>(), vec![0, 2]);
     assert_eq!(d.memory_bytes("missing"), None);
 }
 
@@ -133,12 +110,8 @@ fn globals_initialize_from_imported_globals_and_share_cells() {
     .unwrap();
     assert_eq!(data(inst).global_value(&store, "copy"), Some(Val::I32(42)));
     // The mutable global is the provider's cell, not a copy.
-    let Some(Item::Global(a)) = data(inst).export_item("m") else {
-        panic!()
-    };
-    let Some(Item::Global(b)) = data(p).export_item("gm") else {
-        panic!()
-    };
+    let Some(Item::Global(a)) = data(inst).export_item("m") else { panic!() };
+    let Some(Item::Global(b)) = data(p).export_item("gm") else { panic!() };
     assert_eq!(a, b);
     unsafe { (*a).value = 99 };
     assert_eq!(data(p).global_value(&store, "gm"), Some(Val::I64(99)));
@@ -148,12 +121,8 @@ fn globals_initialize_from_imported_globals_and_share_cells() {
 fn link_errors() {
     let store = Store::new();
     let (imports, _) = provider_imports(&store);
-    let unknown =
-        instantiate(&store, r#"(module (import "p" "nope" (func)))"#, &imports).unwrap_err();
-    assert!(
-        matches!(&unknown, Error::Link(m) if m.contains("unknown import")),
-        "{unknown:?}"
-    );
+    let unknown = instantiate(&store, r#"(module (import "p" "nope" (func)))"#, &imports).unwrap_err();
+    assert!(matches!(&unknown, Error::Link(m) if m.contains("unknown import")), "{unknown:?}");
     for bad in [
         r#"(module (import "p" "f" (func (param i64))))"#,
         r#"(module (import "p" "mem" (memory 2)))"#,
@@ -165,30 +134,14 @@ fn link_errors() {
         r#"(module (import "p" "f" (memory 1)))"#,
     ] {
         let err = instantiate(&store, bad, &imports).unwrap_err();
-        assert!(
-            matches!(&err, Error::Link(m) if m.contains("incompatible import type")),
-            "{bad}: {err:?}"
-        );
+        assert!(matches!(&err, Error::Link(m) if m.contains("incompatible import type")), "{bad}: {err:?}");
     }
     // Subtyping of limits: a bigger current size and a smaller maximum are fine.
-    instantiate(
-        &store,
-        r#"(module (import "p" "mem" (memory 0 3)))"#,
-        &imports,
-    )
-    .unwrap();
+    instantiate(&store, r#"(module (import "p" "mem" (memory 0 3)))"#, &imports).unwrap();
     // Items of another store do not link.
     let other = Store::new();
-    let err = instantiate(
-        &other,
-        r#"(module (import "p" "mem" (memory 1)))"#,
-        &imports,
-    )
-    .unwrap_err();
-    assert!(
-        matches!(&err, Error::Link(m) if m.contains("another store")),
-        "{err:?}"
-    );
+    let err = instantiate(&other, r#"(module (import "p" "mem" (memory 1)))"#, &imports).unwrap_err();
+    assert!(matches!(&err, Error::Link(m) if m.contains("another store")), "{err:?}");
 }
 
 #[test]
@@ -197,32 +150,15 @@ fn host_functions_link_by_type_and_get_handles() {
     let mut imports = Imports::new();
     let ty = FuncType::new([ValType::I32], []);
     imports.define("h", "f", Import::Func(HostFunc::new(ty, |_| Ok(vec![]))));
-    let inst = instantiate(
-        &store,
-        r#"(module (import "h" "f" (func (param i32))) (export "f" (func 0)))"#,
-        &imports,
-    )
-    .unwrap();
-    let Some(Item::Func(f)) = data(inst).export_item("f") else {
-        panic!()
-    };
+    let inst =
+        instantiate(&store, r#"(module (import "h" "f" (func (param i32))) (export "f" (func 0)))"#, &imports).unwrap();
+    let Some(Item::Func(f)) = data(inst).export_item("f") else { panic!() };
     let id = unsafe { (*f).id };
     assert_eq!(store.func_by_id(id), Some(f));
-    assert_eq!(
-        store.raw_to_val(f as u64, ValType::FuncRef),
-        Val::FuncRef(Some(id))
-    );
+    assert_eq!(store.raw_to_val(f as u64, ValType::FuncRef), Val::FuncRef(Some(id)));
     assert_eq!(store.val_to_raw(Val::FuncRef(Some(id))).unwrap(), f as u64);
-    assert!(matches!(
-        store.val_to_raw(Val::FuncRef(Some(9999))),
-        Err(Error::Usage(_))
-    ));
-    let bad = instantiate(
-        &store,
-        r#"(module (import "h" "f" (func (param i64))))"#,
-        &imports,
-    )
-    .unwrap_err();
+    assert!(matches!(store.val_to_raw(Val::FuncRef(Some(9999))), Err(Error::Usage(_))));
+    let bad = instantiate(&store, r#"(module (import "h" "f" (func (param i64))))"#, &imports).unwrap_err();
     assert!(matches!(bad, Error::Link(_)));
 }
 
@@ -241,23 +177,12 @@ fn memory_beyond_the_cap_is_refused_not_allocated() {
 fn values_convert_through_the_store_and_v128_is_refused() {
     let store = Store::new();
     let inst = instantiate(&store, PROVIDER, &Imports::new()).unwrap();
-    let Some(Item::Func(f)) = data(inst).export_item("f") else {
-        panic!()
-    };
+    let Some(Item::Func(f)) = data(inst).export_item("f") else { panic!() };
     let id = unsafe { (*f).id };
-    for v in [
-        Val::I32(-5),
-        Val::F64(3),
-        Val::ExternRef(Some(9)),
-        Val::FuncRef(None),
-        Val::FuncRef(Some(id)),
-    ] {
+    for v in [Val::I32(-5), Val::F64(3), Val::ExternRef(Some(9)), Val::FuncRef(None), Val::FuncRef(Some(id))] {
         let raw = store.val_to_raw(v).unwrap();
         assert_eq!(store.raw_to_val(raw, v.ty()), v);
     }
     assert_eq!(store.val_to_raw(Val::FuncRef(None)), Ok(0));
-    assert_eq!(
-        store.val_to_raw(Val::V128(1)),
-        Err(Error::Unsupported("simd".into()))
-    );
+    assert_eq!(store.val_to_raw(Val::V128(1)), Err(Error::Unsupported("simd".into())));
 }

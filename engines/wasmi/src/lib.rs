@@ -231,7 +231,8 @@ impl Store for WasmiStore {
         }
         let mut externs = Vec::new();
         for imp in module.imports() {
-            let item = imports.get(imp.module(), imp.name()).ok_or_else(|| Imports::unknown(imp.module(), imp.name()))?;
+            let item =
+                imports.get(imp.module(), imp.name()).ok_or_else(|| Imports::unknown(imp.module(), imp.name()))?;
             externs.push(match item {
                 Import::Func(host) => {
                     let ty = wasmi::FuncType::new(
@@ -270,7 +271,9 @@ impl Store for WasmiStore {
             // an instantiation error; in Wasm 2.0 it is a trap.
             None if matches!(
                 e.kind(),
-                wasmi::errors::ErrorKind::Instantiation(wasmi::errors::InstantiationError::ElementSegmentDoesNotFit { .. })
+                wasmi::errors::ErrorKind::Instantiation(
+                    wasmi::errors::InstantiationError::ElementSegmentDoesNotFit { .. }
+                )
             ) =>
             {
                 Error::Trap(Trap::TableOutOfBounds)
@@ -348,11 +351,7 @@ impl Instance for WasmiInstance {
                 e.into_func().map(|f| (name, f))
             })
             .collect();
-        let export = exports
-            .into_iter()
-            .filter(|(_, g)| self.handles.handle(g) == handle)
-            .map(|(name, _)| name)
-            .min();
+        let export = exports.into_iter().filter(|(_, g)| self.handles.handle(g) == handle).map(|(name, _)| name).min();
         Some(FuncDesc { ty, export })
     }
 
@@ -411,7 +410,8 @@ mod tests {
 
     #[test]
     fn host_functions_and_linking() {
-        let wasm_a = wat::parse_str(r#"(module (global (export "g") i32 (i32.const 7)) (memory (export "m") 1))"#).unwrap();
+        let wasm_a =
+            wat::parse_str(r#"(module (global (export "g") i32 (i32.const 7)) (memory (export "m") 1))"#).unwrap();
         let wasm_b = wat::parse_str(
             r#"(module (import "a" "g" (global i32)) (import "a" "m" (memory 1))
                        (import "host" "double" (func $d (param i32) (result i32)))
@@ -427,9 +427,11 @@ mod tests {
         imports.define(
             "host",
             "double",
-            Import::Func(wasmlab_contract::HostFunc::new(FuncType::new([ValType::I32], [ValType::I32]), |args| match args {
-                [Val::I32(x)] => Ok(vec![Val::I32(x * 2)]),
-                _ => Err(Trap::HostError),
+            Import::Func(wasmlab_contract::HostFunc::new(FuncType::new([ValType::I32], [ValType::I32]), |args| {
+                match args {
+                    [Val::I32(x)] => Ok(vec![Val::I32(x * 2)]),
+                    _ => Err(Trap::HostError),
+                }
             })),
         );
         let b_mod = e.compile(&wasm_b).unwrap();

@@ -150,8 +150,25 @@ fn host_cpu_features() -> Vec<String> {
         macro_rules! detect {
             ($($f:tt),*) => { $(if std::arch::is_x86_feature_detected!($f) { v.push($f); })* };
         }
-        detect!("sse3", "ssse3", "sse4.1", "sse4.2", "popcnt", "avx", "avx2", "bmi1", "bmi2", "lzcnt", "fma",
-                "avx512f", "avx512vl", "avx512dq", "avx512bitalg", "avx512vbmi", "cmpxchg16b");
+        detect!(
+            "sse3",
+            "ssse3",
+            "sse4.1",
+            "sse4.2",
+            "popcnt",
+            "avx",
+            "avx2",
+            "bmi1",
+            "bmi2",
+            "lzcnt",
+            "fma",
+            "avx512f",
+            "avx512vl",
+            "avx512dq",
+            "avx512bitalg",
+            "avx512vbmi",
+            "cmpxchg16b"
+        );
     }
     #[cfg(target_arch = "aarch64")]
     {
@@ -284,8 +301,7 @@ impl AotEngine {
         let engine = wasmtime::Engine::new(&wasmtime_config(Compiler::Cranelift, features, config.fuel.is_some()))
             .map_err(|e| Error::Internal(format!("cannot configure wasmtime: {e:#}")))?;
         let key = CompatKey::for_engine(&engine, features, config.fuel.is_some());
-        let cache_dir =
-            config.cache_dir.clone().unwrap_or_else(|| std::env::temp_dir().join("wasmlab-aot-cache"));
+        let cache_dir = config.cache_dir.clone().unwrap_or_else(|| std::env::temp_dir().join("wasmlab-aot-cache"));
         Ok(AotEngine {
             engine,
             features,

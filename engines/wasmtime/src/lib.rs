@@ -218,7 +218,8 @@ mod tests {
 
     #[test]
     fn externref_is_unsupported_on_winch_only() {
-        let wasm = wat::parse_str("(module (func (export \"f\") (param externref) (result externref) local.get 0))").unwrap();
+        let wasm =
+            wat::parse_str("(module (func (export \"f\") (param externref) (result externref) local.get 0))").unwrap();
         assert!(matches!(engine(Compiler::Winch).compile(&wasm).err(), Some(Error::Unsupported(_))));
         let mut inst = engine(Compiler::Cranelift).instantiate_fresh(&wasm).unwrap();
         assert_eq!(inst.call("f", &[Val::ExternRef(Some(9))]), Ok(vec![Val::ExternRef(Some(9))]));

@@ -54,7 +54,8 @@ impl Store for WtStore {
         }
         let mut externs = Vec::new();
         for imp in module.imports() {
-            let item = imports.get(imp.module(), imp.name()).ok_or_else(|| Imports::unknown(imp.module(), imp.name()))?;
+            let item =
+                imports.get(imp.module(), imp.name()).ok_or_else(|| Imports::unknown(imp.module(), imp.name()))?;
             externs.push(match item {
                 Import::Func(host) => {
                     let ty = wasmtime::FuncType::new(
@@ -86,10 +87,11 @@ impl Store for WtStore {
                 },
             });
         }
-        let instance = wasmtime::Instance::new(&mut *store, module, &externs).map_err(|e| match convert::trap_of(&e) {
-            Some(t) => Error::Trap(t),
-            None => Error::Link(format!("{e:#}")),
-        })?;
+        let instance =
+            wasmtime::Instance::new(&mut *store, module, &externs).map_err(|e| match convert::trap_of(&e) {
+                Some(t) => Error::Trap(t),
+                None => Error::Link(format!("{e:#}")),
+            })?;
         drop(inner);
         Ok(Box::new(WtInstance { store_id: self.id, inner: self.inner.clone(), instance, fuel: self.fuel }))
     }

@@ -27,10 +27,7 @@ fn setup() -> Setup {
     let dir = corpus::locate(None).expect("corpora/bench");
     let corpus = Corpus::load(&dir, &[]).expect("the corpus loads");
     let cache = tempfile::tempdir().expect("a temporary directory");
-    let config = EngineConfig {
-        cache_dir: Some(cache.path().to_path_buf()),
-        ..EngineConfig::default()
-    };
+    let config = EngineConfig { cache_dir: Some(cache.path().to_path_buf()), ..EngineConfig::default() };
     let engines = wasmlab_registry::names()
         .into_iter()
         .filter_map(|name| match wasmlab_registry::create(name, &config) {
@@ -41,11 +38,7 @@ fn setup() -> Setup {
             }
         })
         .collect();
-    Setup {
-        corpus,
-        engines,
-        _cache: cache,
-    }
+    Setup { corpus, engines, _cache: cache }
 }
 
 fn benches(c: &mut Criterion) {
@@ -81,9 +74,7 @@ fn benches(c: &mut Criterion) {
             group.bench_function(BenchmarkId::new(&program.name, engine.name()), |b| {
                 b.iter(|| {
                     let mut store = engine.new_store();
-                    let instance = store
-                        .instantiate(module.as_ref(), &Imports::default())
-                        .expect("instantiates");
+                    let instance = store.instantiate(module.as_ref(), &Imports::default()).expect("instantiates");
                     // Dropped with the store, inside the timing, as a real
                     // short-lived instance would be.
                     black_box(instance);
@@ -111,11 +102,7 @@ fn benches(c: &mut Criterion) {
                 continue;
             }
             group.bench_function(BenchmarkId::new(&program.name, engine.name()), |b| {
-                b.iter(|| {
-                    instance
-                        .call(corpus::ENTRY, &[Val::I32(black_box(arg))])
-                        .expect("ran before")
-                })
+                b.iter(|| instance.call(corpus::ENTRY, &[Val::I32(black_box(arg))]).expect("ran before"))
             });
         }
     }

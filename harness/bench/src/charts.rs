@@ -7,8 +7,8 @@ use std::path::Path;
 use std::sync::Once;
 
 use plotters::coord::Shift;
-use plotters::coord::types::RangedCoordf64;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 /// DejaVu Sans (Bitstream Vera license, see fonts/DejaVu-LICENSE.txt).
@@ -38,11 +38,7 @@ pub fn engine_color(name: &str, index: usize) -> RGBColor {
         "interp" => RGBColor(214, 39, 40),
         "regjit" => RGBColor(148, 103, 189),
         "tjit" => RGBColor(140, 86, 75),
-        _ => [
-            RGBColor(227, 119, 194),
-            RGBColor(127, 127, 127),
-            RGBColor(188, 189, 34),
-        ][index % 3],
+        _ => [RGBColor(227, 119, 194), RGBColor(127, 127, 127), RGBColor(188, 189, 34)][index % 3],
     }
 }
 
@@ -96,11 +92,9 @@ const LEGEND_WIDTH: u32 = 190;
 pub fn render(chart: &Chart, dir: &Path, stem: &str) -> Result<(), String> {
     register_font();
     let svg = dir.join(format!("{stem}.svg"));
-    draw(&SVGBackend::new(&svg, SIZE).into_drawing_area(), chart)
-        .map_err(|e| format!("{}: {e}", svg.display()))?;
+    draw(&SVGBackend::new(&svg, SIZE).into_drawing_area(), chart).map_err(|e| format!("{}: {e}", svg.display()))?;
     let png = dir.join(format!("{stem}.png"));
-    draw(&BitMapBackend::new(&png, SIZE).into_drawing_area(), chart)
-        .map_err(|e| format!("{}: {e}", png.display()))?;
+    draw(&BitMapBackend::new(&png, SIZE).into_drawing_area(), chart).map_err(|e| format!("{}: {e}", png.display()))?;
     Ok(())
 }
 
@@ -111,35 +105,18 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &Chart) -> Res
             let (lo, hi) = y_bounds(
                 c.series
                     .iter()
-                    .flat_map(|s| {
-                        s.values
-                            .iter()
-                            .chain(s.whiskers.iter().flatten())
-                            .flatten()
-                            .copied()
-                    })
+                    .flat_map(|s| s.values.iter().chain(s.whiskers.iter().flatten()).flatten().copied())
                     .chain(c.lines.iter().map(|l| l.y)),
                 c.log,
             );
-            if c.log {
-                bars(root, c, (lo..hi).log_scale())
-            } else {
-                bars(root, c, lo..hi)
-            }?
+            if c.log { bars(root, c, (lo..hi).log_scale()) } else { bars(root, c, lo..hi) }?
         }
         Chart::Lines(c) => {
             let (lo, hi) = y_bounds(
-                c.series
-                    .iter()
-                    .flat_map(|s| s.values.iter().flatten().copied())
-                    .chain(c.lines.iter().map(|l| l.y)),
+                c.series.iter().flat_map(|s| s.values.iter().flatten().copied()).chain(c.lines.iter().map(|l| l.y)),
                 c.log,
             );
-            if c.log {
-                lines(root, c, (lo..hi).log_scale())
-            } else {
-                lines(root, c, lo..hi)
-            }?
+            if c.log { lines(root, c, (lo..hi).log_scale()) } else { lines(root, c, lo..hi) }?
         }
     }
     root.present().map_err(|e| e.to_string())
@@ -155,11 +132,7 @@ fn y_bounds(values: impl Iterator<Item = f64>, log: bool) -> (f64, f64) {
     if !lo.is_finite() {
         return if log { (0.1, 10.0) } else { (0.0, 1.0) };
     }
-    if log {
-        (lo / 2.0, hi * 2.5)
-    } else {
-        (0.0, if hi > 0.0 { hi * 1.15 } else { 1.0 })
-    }
+    if log { (lo / 2.0, hi * 2.5) } else { (0.0, if hi > 0.0 { hi * 1.15 } else { 1.0 }) }
 }
 
 fn label_style() -> TextStyle<'static> {
@@ -173,14 +146,7 @@ fn format_log_y(v: f64) -> String {
         return String::new();
     }
     let mantissa = v / 10f64.powf(v.log10().floor());
-    if [1.0, 2.0, 5.0, 10.0]
-        .iter()
-        .any(|m| (mantissa - m).abs() < 1e-6)
-    {
-        format_y(v)
-    } else {
-        String::new()
-    }
+    if [1.0, 2.0, 5.0, 10.0].iter().any(|m| (mantissa - m).abs() < 1e-6) { format_y(v) } else { String::new() }
 }
 
 fn format_y(v: f64) -> String {
@@ -262,12 +228,7 @@ where
         let color = series.color;
         let x0 = |g: usize| g as f64 - 0.4 + s as f64 * width;
         let rects = series.values.iter().enumerate().filter_map(|(g, v)| {
-            v.map(|v| {
-                Rectangle::new(
-                    [(x0(g) + width * 0.08, y_lo), (x0(g) + width * 0.92, v)],
-                    color.filled(),
-                )
-            })
+            v.map(|v| Rectangle::new([(x0(g) + width * 0.08, y_lo), (x0(g) + width * 0.92, v)], color.filled()))
         });
         chart.draw_series(rects).map_err(|e| e.to_string())?;
         if let Some(whiskers) = &series.whiskers {
@@ -275,14 +236,9 @@ where
                 if let (Some(v), Some(w)) = (v, w) {
                     let mid = x0(g) + width / 2.0;
                     let style = BLACK.stroke_width(1);
+                    chart.draw_series(LineSeries::new([(mid, *v), (mid, *w)], style)).map_err(|e| e.to_string())?;
                     chart
-                        .draw_series(LineSeries::new([(mid, *v), (mid, *w)], style))
-                        .map_err(|e| e.to_string())?;
-                    chart
-                        .draw_series(LineSeries::new(
-                            [(mid - width * 0.3, *w), (mid + width * 0.3, *w)],
-                            style,
-                        ))
+                        .draw_series(LineSeries::new([(mid - width * 0.3, *w), (mid + width * 0.3, *w)], style))
                         .map_err(|e| e.to_string())?;
                 }
             }
@@ -291,12 +247,7 @@ where
     for line in &c.lines {
         let color = line.color;
         chart
-            .draw_series(DashedLineSeries::new(
-                [(-0.5, line.y), (n as f64 - 0.5, line.y)],
-                8,
-                5,
-                color.stroke_width(2),
-            ))
+            .draw_series(DashedLineSeries::new([(-0.5, line.y), (n as f64 - 0.5, line.y)], 8, 5, color.stroke_width(2)))
             .map_err(|e| e.to_string())?;
     }
     legend(root, &c.series, &c.lines, true)
@@ -312,28 +263,15 @@ where
     let mut chart = category_axes(root, &c.title, &c.points, -0.3f64..(n as f64 - 0.7), y, &c.y_desc, c.log)?;
     for series in &c.series {
         let color = series.color;
-        let pts: Vec<(f64, f64)> = series
-            .values
-            .iter()
-            .enumerate()
-            .filter_map(|(i, v)| v.map(|v| (i as f64, v)))
-            .collect();
-        chart
-            .draw_series(LineSeries::new(pts.clone(), color.stroke_width(2)))
-            .map_err(|e| e.to_string())?;
-        chart
-            .draw_series(pts.into_iter().map(|p| Circle::new(p, 4, color.filled())))
-            .map_err(|e| e.to_string())?;
+        let pts: Vec<(f64, f64)> =
+            series.values.iter().enumerate().filter_map(|(i, v)| v.map(|v| (i as f64, v))).collect();
+        chart.draw_series(LineSeries::new(pts.clone(), color.stroke_width(2))).map_err(|e| e.to_string())?;
+        chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 4, color.filled()))).map_err(|e| e.to_string())?;
     }
     for line in &c.lines {
         let color = line.color;
         chart
-            .draw_series(DashedLineSeries::new(
-                [(-0.3, line.y), (n as f64 - 0.7, line.y)],
-                8,
-                5,
-                color.stroke_width(2),
-            ))
+            .draw_series(DashedLineSeries::new([(-0.3, line.y), (n as f64 - 0.7, line.y)], 8, 5, color.stroke_width(2)))
             .map_err(|e| e.to_string())?;
     }
     legend(root, &c.series, &c.lines, false)
@@ -351,41 +289,20 @@ fn legend<DB: DrawingBackend>(
     let x = SIZE.0 as i32 - LEGEND_WIDTH as i32 + 16;
     let mut y = 60;
     let text = |label: &str, y: i32| {
-        root.draw(&Text::new(
-            label.to_string(),
-            (x + 22, y - 7),
-            label_style(),
-        ))
-        .map_err(|e| e.to_string())
+        root.draw(&Text::new(label.to_string(), (x + 22, y - 7), label_style())).map_err(|e| e.to_string())
     };
     for s in series {
         if boxes {
-            root.draw(&Rectangle::new(
-                [(x, y - 6), (x + 14, y + 6)],
-                s.color.filled(),
-            ))
-            .map_err(|e| e.to_string())?;
+            root.draw(&Rectangle::new([(x, y - 6), (x + 14, y + 6)], s.color.filled())).map_err(|e| e.to_string())?;
         } else {
-            root.draw(&PathElement::new(
-                [(x, y), (x + 16, y)],
-                s.color.stroke_width(3),
-            ))
-            .map_err(|e| e.to_string())?;
+            root.draw(&PathElement::new([(x, y), (x + 16, y)], s.color.stroke_width(3))).map_err(|e| e.to_string())?;
         }
         text(&s.name, y)?;
         y += 22;
     }
     for l in lines {
-        root.draw(&PathElement::new(
-            [(x, y), (x + 6, y)],
-            l.color.stroke_width(2),
-        ))
-        .map_err(|e| e.to_string())?;
-        root.draw(&PathElement::new(
-            [(x + 10, y), (x + 16, y)],
-            l.color.stroke_width(2),
-        ))
-        .map_err(|e| e.to_string())?;
+        root.draw(&PathElement::new([(x, y), (x + 6, y)], l.color.stroke_width(2))).map_err(|e| e.to_string())?;
+        root.draw(&PathElement::new([(x + 10, y), (x + 16, y)], l.color.stroke_width(2))).map_err(|e| e.to_string())?;
         for part in wrap(&l.label, 22) {
             text(&part, y)?;
             y += 17;

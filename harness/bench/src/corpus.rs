@@ -47,11 +47,7 @@ pub struct Program {
 impl Program {
     /// The argument and expected checksum for a full or quick run.
     pub fn workload(&self, quick: bool) -> (i32, Option<i64>) {
-        if quick {
-            (self.quick_arg, self.quick_expected)
-        } else {
-            (self.arg, self.expected)
-        }
+        if quick { (self.quick_arg, self.quick_expected) } else { (self.arg, self.expected) }
     }
 }
 
@@ -72,11 +68,9 @@ impl Manifest {
 
     pub fn save(&self, dir: &Path) -> Result<(), BenchError> {
         let path = dir.join("programs.json");
-        let mut text =
-            serde_json::to_string_pretty(self).map_err(|e| BenchError::new(e.to_string()))?;
+        let mut text = serde_json::to_string_pretty(self).map_err(|e| BenchError::new(e.to_string()))?;
         text.push('\n');
-        std::fs::write(&path, text)
-            .map_err(|e| BenchError::new(format!("cannot write {}: {e}", path.display())))
+        std::fs::write(&path, text).map_err(|e| BenchError::new(format!("cannot write {}: {e}", path.display())))
     }
 }
 
@@ -88,10 +82,7 @@ impl Corpus {
         for name in only {
             if !manifest.programs.iter().any(|p| &p.name == name) {
                 let known: Vec<&str> = manifest.programs.iter().map(|p| p.name.as_str()).collect();
-                return Err(BenchError::new(format!(
-                    "unknown program `{name}` (known: {})",
-                    known.join(", ")
-                )));
+                return Err(BenchError::new(format!("unknown program `{name}` (known: {})", known.join(", "))));
             }
         }
         let mut programs = Vec::new();
@@ -100,14 +91,11 @@ impl Corpus {
                 continue;
             }
             let path = dir.join(&p.file);
-            let bytes = std::fs::read(&path)
-                .map_err(|e| BenchError::new(format!("cannot read {}: {e}", path.display())))?;
+            let bytes =
+                std::fs::read(&path).map_err(|e| BenchError::new(format!("cannot read {}: {e}", path.display())))?;
             programs.push((p, bytes));
         }
-        Ok(Corpus {
-            dir: dir.to_path_buf(),
-            programs,
-        })
+        Ok(Corpus { dir: dir.to_path_buf(), programs })
     }
 }
 
@@ -125,9 +113,7 @@ pub fn locate(explicit: Option<&Path>) -> Result<PathBuf, BenchError> {
             }
         }
     }
-    let built = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join(CORPUS_DIR);
+    let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(CORPUS_DIR);
     if built.join("programs.json").is_file() {
         return Ok(built);
     }

@@ -92,15 +92,10 @@ impl GateOutcome {
         }
         let mut out = String::new();
         if rows.len() > 1 {
-            let widths: Vec<usize> = (0..7)
-                .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
-                .collect();
+            let widths: Vec<usize> =
+                (0..7).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
             for (i, row) in rows.iter().enumerate() {
-                let line: Vec<String> = row
-                    .iter()
-                    .zip(&widths)
-                    .map(|(cell, w)| format!("{cell:<w$}"))
-                    .collect();
+                let line: Vec<String> = row.iter().zip(&widths).map(|(cell, w)| format!("{cell:<w$}")).collect();
                 writeln!(out, "{}", line.join("  ").trim_end()).unwrap();
                 if i == 0 {
                     let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
@@ -110,12 +105,8 @@ impl GateOutcome {
         }
         let fails = self.failures().count();
         if fails == 0 {
-            writeln!(
-                out,
-                "gate: PASSED ({} figures compared, time threshold {}%)",
-                self.compared, self.threshold_pct
-            )
-            .unwrap();
+            writeln!(out, "gate: PASSED ({} figures compared, time threshold {}%)", self.compared, self.threshold_pct)
+                .unwrap();
         } else {
             writeln!(
                 out,
@@ -136,14 +127,7 @@ struct Gate {
 
 impl Gate {
     /// Adds a row; `values` are the baseline, current and change columns.
-    fn push(
-        &mut self,
-        verdict: Verdict,
-        check: &'static str,
-        engine: &str,
-        program: &str,
-        values: [String; 3],
-    ) {
+    fn push(&mut self, verdict: Verdict, check: &'static str, engine: &str, program: &str, values: [String; 3]) {
         let [baseline, current, change] = values;
         self.outcome.findings.push(Finding {
             verdict,
@@ -169,27 +153,16 @@ fn pct(change: f64) -> String {
 /// the current file, a different workload, a ratio the baseline has and the
 /// current file lacks. Engines new in the current file are notes.
 pub fn gate(baseline: &Results, current: &Results, threshold_pct: f64) -> GateOutcome {
-    let mut g = Gate {
-        outcome: GateOutcome {
-            threshold_pct,
-            compared: 0,
-            findings: Vec::new(),
-        },
-    };
+    let mut g = Gate { outcome: GateOutcome { threshold_pct, compared: 0, findings: Vec::new() } };
     let threshold = threshold_pct / 100.0;
-    let same_cpu = baseline.machine.cpu == current.machine.cpu
-        && baseline.machine.arch == current.machine.arch;
+    let same_cpu = baseline.machine.cpu == current.machine.cpu && baseline.machine.arch == current.machine.arch;
     if !same_cpu {
         g.push(
             Verdict::Note,
             "machine",
             "",
             "",
-            [
-                baseline.machine.cpu.clone(),
-                current.machine.cpu.clone(),
-                "code bytes not compared".into(),
-            ],
+            [baseline.machine.cpu.clone(), current.machine.cpu.clone(), "code bytes not compared".into()],
         );
     }
     g.outcome.compared += 1;
@@ -203,8 +176,7 @@ pub fn gate(baseline: &Results, current: &Results, threshold_pct: f64) -> GateOu
             [
                 mode(baseline.quick),
                 mode(current.quick),
-                "different workloads and sample counts: gate against a baseline of the same mode"
-                    .into(),
+                "different workloads and sample counts: gate against a baseline of the same mode".into(),
             ],
         );
     }
@@ -221,13 +193,7 @@ pub fn gate(baseline: &Results, current: &Results, threshold_pct: f64) -> GateOu
         let Some(cur) = current.run(engine, program) else {
             g.outcome.compared += 1;
             if base.status == Status::Ok {
-                g.push(
-                    Verdict::Fail,
-                    "missing",
-                    engine,
-                    program,
-                    ["ok".into(), "not run".into(), String::new()],
-                );
+                g.push(Verdict::Fail, "missing", engine, program, ["ok".into(), "not run".into(), String::new()]);
             }
             continue;
         };
@@ -237,11 +203,7 @@ pub fn gate(baseline: &Results, current: &Results, threshold_pct: f64) -> GateOu
                 "status",
                 engine,
                 program,
-                [
-                    "ok".into(),
-                    "unsupported".into(),
-                    cur.error.clone().unwrap_or_default(),
-                ],
+                ["ok".into(), "unsupported".into(), cur.error.clone().unwrap_or_default()],
             );
         }
         if base.status != Status::Ok || cur.status != Status::Ok {
@@ -254,34 +216,21 @@ pub fn gate(baseline: &Results, current: &Results, threshold_pct: f64) -> GateOu
         // CPU-time ratios (see `Ratios::exec_cpu_vs_wasmtime`) where both
         // files have them, else the wall-time medians.
         let exec = pick(
-            (
-                base.ratios.exec_cpu_vs_wasmtime,
-                cur.ratios.exec_cpu_vs_wasmtime,
-            ),
+            (base.ratios.exec_cpu_vs_wasmtime, cur.ratios.exec_cpu_vs_wasmtime),
             (base.ratios.exec_vs_wasmtime, cur.ratios.exec_vs_wasmtime),
         );
         compare_ratio(&mut g, "exec / wasmtime", exec, base, threshold);
         // The floor applies to the figure the ratio is taken of: the least
         // CPU time where both files have CPU ratios, else the median.
-        let cpu = base.ratios.startup_cpu_vs_wasmtime.is_some()
-            && cur.ratios.startup_cpu_vs_wasmtime.is_some();
-        let base_ms = if cpu {
-            base.startup_cpu.as_ref().map(|d| d.min)
-        } else {
-            base.startup.as_ref().map(|s| s.total_ms.p50)
-        };
+        let cpu = base.ratios.startup_cpu_vs_wasmtime.is_some() && cur.ratios.startup_cpu_vs_wasmtime.is_some();
+        let base_ms =
+            if cpu { base.startup_cpu.as_ref().map(|d| d.min) } else { base.startup.as_ref().map(|s| s.total_ms.p50) };
         // No startup figures at all: compared, so reported missing.
         let startup_long = base_ms.is_none_or(|ms| ms >= STARTUP_FLOOR_MS);
         if startup_long {
             let startup = pick(
-                (
-                    base.ratios.startup_cpu_vs_wasmtime,
-                    cur.ratios.startup_cpu_vs_wasmtime,
-                ),
-                (
-                    base.ratios.startup_vs_wasmtime,
-                    cur.ratios.startup_vs_wasmtime,
-                ),
+                (base.ratios.startup_cpu_vs_wasmtime, cur.ratios.startup_cpu_vs_wasmtime),
+                (base.ratios.startup_vs_wasmtime, cur.ratios.startup_vs_wasmtime),
             );
             compare_ratio(&mut g, "startup / wasmtime", startup, base, threshold);
         }
@@ -297,20 +246,13 @@ fn compare_statuses(g: &mut Gate, baseline: &Results, current: &Results) {
     for run in &current.runs {
         g.outcome.compared += 1;
         if run.status != Status::Ok && run.status != Status::Unsupported {
-            let was = baseline
-                .run(&run.engine, &run.program)
-                .map(|b| b.status.word())
-                .unwrap_or("-");
+            let was = baseline.run(&run.engine, &run.program).map(|b| b.status.word()).unwrap_or("-");
             g.push(
                 Verdict::Fail,
                 "status",
                 &run.engine,
                 &run.program,
-                [
-                    was.into(),
-                    run.status.word().into(),
-                    run.error.clone().unwrap_or_default(),
-                ],
+                [was.into(), run.status.word().into(), run.error.clone().unwrap_or_default()],
             );
         }
     }
@@ -321,13 +263,7 @@ fn compare_statuses(g: &mut Gate, baseline: &Results, current: &Results) {
 fn compare_engines<'a>(g: &mut Gate, baseline: &'a Results, current: &Results) -> Vec<&'a str> {
     let (b, c) = (baseline.engine_names(), current.engine_names());
     for engine in c.iter().filter(|e| !b.contains(e)) {
-        g.push(
-            Verdict::Note,
-            "engine",
-            engine,
-            "",
-            ["-".into(), "new".into(), "not in the baseline".into()],
-        );
+        g.push(Verdict::Note, "engine", engine, "", ["-".into(), "new".into(), "not in the baseline".into()]);
     }
     let missing: Vec<&str> = b.into_iter().filter(|e| !c.contains(e)).collect();
     for engine in &missing {
@@ -337,11 +273,7 @@ fn compare_engines<'a>(g: &mut Gate, baseline: &'a Results, current: &Results) -
             "engine",
             engine,
             "",
-            [
-                "ran".into(),
-                "not run".into(),
-                "an engine of the baseline is missing from the current results".into(),
-            ],
+            ["ran".into(), "not run".into(), "an engine of the baseline is missing from the current results".into()],
         );
     }
     missing
@@ -356,10 +288,7 @@ fn compare_workloads<'a>(g: &mut Gate, baseline: &'a Results, current: &Results)
         g.outcome.compared += 1;
         let cur = current.programs.iter().find(|c| c.name == p.name);
         let (now, why) = match cur {
-            None => (
-                "not run".to_string(),
-                "a program of the baseline is missing from the current results",
-            ),
+            None => ("not run".to_string(), "a program of the baseline is missing from the current results"),
             Some(c) if c.arg != p.arg || c.expected != p.expected => (
                 format!("arg {} (checksum {:?})", c.arg, c.expected),
                 "another workload: checksum and times are not comparable; refresh the baseline",
@@ -371,11 +300,7 @@ fn compare_workloads<'a>(g: &mut Gate, baseline: &'a Results, current: &Results)
             "workload",
             "",
             &p.name,
-            [
-                format!("arg {} (checksum {:?})", p.arg, p.expected),
-                now,
-                why.into(),
-            ],
+            [format!("arg {} (checksum {:?})", p.arg, p.expected), now, why.into()],
         );
         differ.push(p.name.as_str());
     }
@@ -386,11 +311,7 @@ fn compare_workloads<'a>(g: &mut Gate, baseline: &'a Results, current: &Results)
                 "workload",
                 "",
                 &p.name,
-                [
-                    "-".into(),
-                    format!("arg {}", p.arg),
-                    "new program, not in the baseline".into(),
-                ],
+                ["-".into(), format!("arg {}", p.arg), "new program, not in the baseline".into()],
             );
         }
     }
@@ -439,8 +360,7 @@ fn compare_spec(g: &mut Gate, baseline: &Results, current: &Results) {
             return;
         }
     };
-    let show =
-        |x: &crate::results::SpecCounts| format!("{}/{}/{} p/f/s", x.passed, x.failed, x.skipped);
+    let show = |x: &crate::results::SpecCounts| format!("{}/{}/{} p/f/s", x.passed, x.failed, x.skipped);
     for (engine, bc) in b {
         g.outcome.compared += 1;
         let Some(cc) = c.get(engine) else {
@@ -449,11 +369,7 @@ fn compare_spec(g: &mut Gate, baseline: &Results, current: &Results) {
                 "spec",
                 engine,
                 "",
-                [
-                    show(bc),
-                    "not run".into(),
-                    "an engine of the baseline has no spec totals".into(),
-                ],
+                [show(bc), "not run".into(), "an engine of the baseline has no spec totals".into()],
             );
             continue;
         };
@@ -463,15 +379,10 @@ fn compare_spec(g: &mut Gate, baseline: &Results, current: &Results) {
         // Only failures turning into passes, on the same assertions, is an
         // improvement; any other change (more skips, a different total) is
         // a change in what is being counted and fails.
-        let improved = cc.skipped == bc.skipped
-            && cc.passed + cc.failed == bc.passed + bc.failed
-            && cc.failed < bc.failed;
+        let improved =
+            cc.skipped == bc.skipped && cc.passed + cc.failed == bc.passed + bc.failed && cc.failed < bc.failed;
         g.push(
-            if improved {
-                Verdict::Note
-            } else {
-                Verdict::Fail
-            },
+            if improved { Verdict::Note } else { Verdict::Fail },
             "spec",
             engine,
             "",
@@ -493,17 +404,7 @@ fn compare_spec(g: &mut Gate, baseline: &Results, current: &Results) {
     }
     for (engine, cc) in c {
         if !b.contains_key(engine) {
-            g.push(
-                Verdict::Note,
-                "spec",
-                engine,
-                "",
-                [
-                    "-".into(),
-                    show(cc),
-                    "new engine, not in the baseline".into(),
-                ],
-            );
+            g.push(Verdict::Note, "spec", engine, "", ["-".into(), show(cc), "new engine, not in the baseline".into()]);
         }
     }
 }
@@ -541,19 +442,13 @@ fn compare_campaign(g: &mut Gate, baseline: &Results, current: &Results) {
             "differential",
             &engines,
             "modules",
-            [
-                b.modules.to_string(),
-                "0".into(),
-                "the campaign ran no module".into(),
-            ],
+            [b.modules.to_string(), "0".into(), "the campaign ran no module".into()],
         );
     }
     // Findings: none is the only good number, whatever the baseline says.
-    for (what, bn, cn) in [
-        ("divergences", b.divergences, c.divergences),
-        ("crashes", b.crashes, c.crashes),
-        ("hangs", b.hangs, c.hangs),
-    ] {
+    for (what, bn, cn) in
+        [("divergences", b.divergences, c.divergences), ("crashes", b.crashes, c.crashes), ("hangs", b.hangs, c.hangs)]
+    {
         g.outcome.compared += 1;
         if cn > 0 {
             g.push(
@@ -561,11 +456,7 @@ fn compare_campaign(g: &mut Gate, baseline: &Results, current: &Results) {
                 "differential",
                 &engines,
                 what,
-                [
-                    bn.to_string(),
-                    cn.to_string(),
-                    format!("0 expected ({} modules in {:.0} s)", c.modules, c.seconds),
-                ],
+                [bn.to_string(), cn.to_string(), format!("0 expected ({} modules in {:.0} s)", c.modules, c.seconds)],
             );
         } else if bn > 0 {
             g.push(
@@ -573,11 +464,7 @@ fn compare_campaign(g: &mut Gate, baseline: &Results, current: &Results) {
                 "differential",
                 &engines,
                 what,
-                [
-                    bn.to_string(),
-                    "0".into(),
-                    "the baseline has findings: refresh it".into(),
-                ],
+                [bn.to_string(), "0".into(), "the baseline has findings: refresh it".into()],
             );
         }
     }
@@ -589,11 +476,7 @@ fn compare_campaign(g: &mut Gate, baseline: &Results, current: &Results) {
                 "differential",
                 e,
                 "engines",
-                [
-                    "compared".into(),
-                    "not compared".into(),
-                    "an engine of the baseline's campaign is missing".into(),
-                ],
+                ["compared".into(), "not compared".into(), "an engine of the baseline's campaign is missing".into()],
             );
         }
     }
@@ -603,41 +486,29 @@ fn compare_campaign(g: &mut Gate, baseline: &Results, current: &Results) {
             "differential",
             e,
             "engines",
-            [
-                "-".into(),
-                "compared".into(),
-                "new engine in the campaign".into(),
-            ],
+            ["-".into(), "compared".into(), "new engine in the campaign".into()],
         );
     }
 
     // Case i comes from (seed, i) over the engines' common features: the
     // same seed, engines and module count are the same cases, and every
     // outcome count must then be the same too.
-    let same_cases =
-        b.seed.is_some() && b.seed == c.seed && b.engines == c.engines && b.modules == c.modules;
+    let same_cases = b.seed.is_some() && b.seed == c.seed && b.engines == c.engines && b.modules == c.modules;
     if !same_cases {
         let what = |d: &crate::results::DiffSummary| {
-            format!(
-                "seed {}, {} modules",
-                d.seed.map_or("-".into(), |s| s.to_string()),
-                d.modules
-            )
+            format!("seed {}, {} modules", d.seed.map_or("-".into(), |s| s.to_string()), d.modules)
         };
         g.push(
             Verdict::Note,
             "differential",
             &engines,
             "cases",
-            [
-                what(b),
-                what(c),
-                "not the same cases: only findings compared".into(),
-            ],
+            [what(b), what(c), "not the same cases: only findings compared".into()],
         );
         return;
     }
-    let why = "the same cases ended differently: the generator or the oracle changed (refresh the baseline if intended)";
+    let why =
+        "the same cases ended differently: the generator or the oracle changed (refresh the baseline if intended)";
     for (what, bn, cn) in [
         ("calls", b.calls, c.calls),
         ("inconclusive", b.inconclusive, c.inconclusive),
@@ -648,27 +519,15 @@ fn compare_campaign(g: &mut Gate, baseline: &Results, current: &Results) {
     ] {
         g.outcome.compared += 1;
         if bn != cn {
-            g.push(
-                Verdict::Fail,
-                "differential",
-                &engines,
-                what,
-                [bn.to_string(), cn.to_string(), why.into()],
-            );
+            g.push(Verdict::Fail, "differential", &engines, what, [bn.to_string(), cn.to_string(), why.into()]);
         }
     }
     let counts = |m: &std::collections::BTreeMap<String, u64>| {
-        m.iter()
-            .map(|(k, v)| format!("{k} {v}"))
-            .collect::<Vec<_>>()
-            .join(", ")
+        m.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")
     };
     for bp in &b.pairs {
         g.outcome.compared += 1;
-        let cp = c
-            .pairs
-            .iter()
-            .find(|p| p.engine == bp.engine && p.reference == bp.reference);
+        let cp = c.pairs.iter().find(|p| p.engine == bp.engine && p.reference == bp.reference);
         match cp {
             Some(cp) if cp.counts == bp.counts => {}
             _ => g.push(
@@ -676,11 +535,7 @@ fn compare_campaign(g: &mut Gate, baseline: &Results, current: &Results) {
                 "differential",
                 &bp.engine,
                 "outcomes",
-                [
-                    counts(&bp.counts),
-                    cp.map_or("-".into(), |p| counts(&p.counts)),
-                    why.into(),
-                ],
+                [counts(&bp.counts), cp.map_or("-".into(), |p| counts(&p.counts)), why.into()],
             ),
         }
     }
@@ -695,11 +550,7 @@ fn compare_exact(g: &mut Gate, base: &Run, cur: &Run, same_cpu: bool) {
             "checksum",
             engine,
             program,
-            [
-                format!("{:?}", base.checksum),
-                format!("{:?}", cur.checksum),
-                "the corpus or an engine changed".into(),
-            ],
+            [format!("{:?}", base.checksum), format!("{:?}", cur.checksum), "the corpus or an engine changed".into()],
         );
     }
     match (same_cpu, base.code_bytes, cur.code_bytes) {
@@ -719,11 +570,7 @@ fn compare_exact(g: &mut Gate, base: &Run, cur: &Run, same_cpu: bool) {
                     "code bytes",
                     engine,
                     program,
-                    [
-                        b.to_string(),
-                        c.to_string(),
-                        format!("{} (smaller)", pct(c as f64 / b as f64 - 1.0)),
-                    ],
+                    [b.to_string(), c.to_string(), format!("{} (smaller)", pct(c as f64 / b as f64 - 1.0))],
                 );
             }
         }
@@ -751,11 +598,7 @@ fn compare_ratio(g: &mut Gate, check: &'static str, pair: Pair, run: &Run, thres
                 check,
                 &run.engine,
                 &run.program,
-                [
-                    format!("{b}"),
-                    "-".into(),
-                    "the baseline's ratio is not positive".into(),
-                ],
+                [format!("{b}"), "-".into(), "the baseline's ratio is not positive".into()],
             );
             return;
         }
@@ -772,24 +615,14 @@ fn compare_ratio(g: &mut Gate, check: &'static str, pair: Pair, run: &Run, thres
     };
     let change = c / b - 1.0;
     if change > threshold {
-        g.push(
-            Verdict::Fail,
-            check,
-            &run.engine,
-            &run.program,
-            [format!("{b:.3}"), format!("{c:.3}"), pct(change)],
-        );
+        g.push(Verdict::Fail, check, &run.engine, &run.program, [format!("{b:.3}"), format!("{c:.3}"), pct(change)]);
     } else if change < -threshold {
         g.push(
             Verdict::Note,
             check,
             &run.engine,
             &run.program,
-            [
-                format!("{b:.3}"),
-                format!("{c:.3}"),
-                format!("{} (faster)", pct(change)),
-            ],
+            [format!("{b:.3}"), format!("{c:.3}"), format!("{} (faster)", pct(change))],
         );
     }
 }

@@ -48,21 +48,8 @@ const I64_BINOPS: [&str; 11] = [
     "i64.shr_u",
     "i64.shr_s",
 ];
-const I32_BINOPS: [&str; 6] = [
-    "i32.add",
-    "i32.sub",
-    "i32.mul",
-    "i32.xor",
-    "i32.rotl",
-    "i32.shr_u",
-];
-const I32_UNOPS: [&str; 5] = [
-    "i32.clz",
-    "i32.ctz",
-    "i32.popcnt",
-    "i32.extend8_s",
-    "i32.extend16_s",
-];
+const I32_BINOPS: [&str; 6] = ["i32.add", "i32.sub", "i32.mul", "i32.xor", "i32.rotl", "i32.shr_u"];
+const I32_UNOPS: [&str; 5] = ["i32.clz", "i32.ctz", "i32.popcnt", "i32.extend8_s", "i32.extend16_s"];
 
 /// The WAT text of the whole module.
 pub fn wat() -> String {
@@ -80,9 +67,7 @@ pub fn wat() -> String {
     out.push_str("    (memory.fill (i32.const 0) (i32.const 0) (i32.const 65536))\n");
     out.push_str("    (block $done (loop $round\n");
     out.push_str("      (br_if $done (i32.ge_u (local.get $r) (local.get $n)))\n");
-    out.push_str(
-        "      (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u (local.get $r))))\n",
-    );
+    out.push_str("      (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u (local.get $r))))\n");
     for f in 0..FUNCTIONS {
         writeln!(out, "      (local.set $acc (call $f{f} (local.get $acc)))").unwrap();
     }
@@ -95,29 +80,12 @@ pub fn wat() -> String {
 fn function(rng: &mut Rng, index: usize, out: &mut String) {
     writeln!(out, "  (func $f{index} (param $p i64) (result i64)").unwrap();
     out.push_str("    (local $a i64) (local $b i64) (local $c i64) (local $d i64)\n");
-    out.push_str(
-        "    (local $x i32) (local $y i32) (local $f f64) (local $g f64) (local $k i32)\n",
-    );
+    out.push_str("    (local $x i32) (local $y i32) (local $f f64) (local $g f64) (local $k i32)\n");
     let k1 = rng.next() | 1;
     writeln!(out, "    (local.set $a (local.get $p))").unwrap();
-    writeln!(
-        out,
-        "    (local.set $b (i64.mul (local.get $p) (i64.const {})))",
-        k1 as i64
-    )
-    .unwrap();
-    writeln!(
-        out,
-        "    (local.set $c (i64.xor (local.get $p) (i64.const {})))",
-        rng.next() as i64
-    )
-    .unwrap();
-    writeln!(
-        out,
-        "    (local.set $d (i64.rotl (local.get $p) (i64.const {})))",
-        rng.below(63) + 1
-    )
-    .unwrap();
+    writeln!(out, "    (local.set $b (i64.mul (local.get $p) (i64.const {})))", k1 as i64).unwrap();
+    writeln!(out, "    (local.set $c (i64.xor (local.get $p) (i64.const {})))", rng.next() as i64).unwrap();
+    writeln!(out, "    (local.set $d (i64.rotl (local.get $p) (i64.const {})))", rng.below(63) + 1).unwrap();
     out.push_str("    (local.set $x (i32.wrap_i64 (local.get $p)))\n");
     out.push_str("    (local.set $y (i32.wrap_i64 (i64.shr_u (local.get $p) (i64.const 32))))\n");
     out.push_str("    (local.set $f (f64.convert_i64_s (local.get $c)))\n");
@@ -137,20 +105,11 @@ fn statement(rng: &mut Rng, out: &mut String) {
     match rng.below(10) {
         0 | 1 => {
             let op = rng.pick(&I64_BINOPS);
-            writeln!(
-                out,
-                "    (local.set {l1} ({op} (local.get {l2}) (local.get {l3})))"
-            )
-            .unwrap();
+            writeln!(out, "    (local.set {l1} ({op} (local.get {l2}) (local.get {l3})))").unwrap();
         }
         2 => {
             let op = rng.pick(&I64_BINOPS);
-            writeln!(
-                out,
-                "    (local.set {l1} ({op} (local.get {l2}) (i64.const {})))",
-                rng.next() as i64
-            )
-            .unwrap();
+            writeln!(out, "    (local.set {l1} ({op} (local.get {l2}) (i64.const {})))", rng.next() as i64).unwrap();
         }
         3 => {
             let op = rng.pick(&I32_BINOPS);
@@ -196,16 +155,9 @@ fn statement(rng: &mut Rng, out: &mut String) {
             .unwrap();
         }
         8 => {
-            let op = if rng.below(2) == 0 {
-                "i64.div_u"
-            } else {
-                "i64.rem_u"
-            };
-            writeln!(
-                out,
-                "    (local.set {l1} ({op} (local.get {l2}) (i64.or (local.get {l3}) (i64.const 1))))"
-            )
-            .unwrap();
+            let op = if rng.below(2) == 0 { "i64.div_u" } else { "i64.rem_u" };
+            writeln!(out, "    (local.set {l1} ({op} (local.get {l2}) (i64.or (local.get {l3}) (i64.const 1))))")
+                .unwrap();
         }
         _ => {
             writeln!(

@@ -51,13 +51,7 @@ impl std::error::Error for BenchError {}
 
 fn split_list(list: &Option<String>) -> Vec<String> {
     list.as_deref()
-        .map(|l| {
-            l.split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(String::from)
-                .collect()
-        })
+        .map(|l| l.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect())
         .unwrap_or_default()
 }
 
@@ -145,16 +139,8 @@ pub fn run_bench(args: &BenchArgs) -> Result<ExitCode, BenchError> {
         progress: true,
     };
     // Read before measuring, so a wrong path fails in a second, not after the run.
-    let spec = args
-        .spec
-        .as_deref()
-        .map(results::load_spec_json)
-        .transpose()?;
-    let diff = args
-        .diff
-        .as_deref()
-        .map(results::load_diff_json)
-        .transpose()?;
+    let spec = args.spec.as_deref().map(results::load_spec_json).transpose()?;
+    let diff = args.diff.as_deref().map(results::load_diff_json).transpose()?;
     let mut results = bench(&options)?;
     results.spec = spec;
     results.diff = diff;
@@ -166,19 +152,11 @@ pub fn run_bench(args: &BenchArgs) -> Result<ExitCode, BenchError> {
         .iter()
         .filter(|r| r.status != results::Status::Ok && r.status != results::Status::Unsupported)
         .count();
-    Ok(if bad == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    Ok(if bad == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 pub fn run_report(args: &ReportArgs) -> Result<ExitCode, BenchError> {
-    let all = args
-        .results
-        .iter()
-        .map(|p| Results::load(p))
-        .collect::<Result<Vec<_>, _>>()?;
+    let all = args.results.iter().map(|p| Results::load(p)).collect::<Result<Vec<_>, _>>()?;
     let index = report(&all, &args.out)?;
     println!("dashboard: {}", index.display());
     Ok(ExitCode::SUCCESS)
@@ -189,24 +167,12 @@ pub fn run_gate(args: &GateArgs) -> Result<ExitCode, BenchError> {
     let current = Results::load(&args.current)?;
     let outcome = gate(&baseline, &current, args.threshold);
     print!("{}", outcome.table());
-    Ok(if outcome.passed() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    Ok(if outcome.passed() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 pub fn run_child(args: &ChildArgs) -> Result<ExitCode, BenchError> {
-    let report = measure::child(
-        &args.engine,
-        &args.program,
-        args.arg,
-        args.corpus.as_deref(),
-        args.cache_dir.as_deref(),
-    )?;
-    println!(
-        "{}",
-        serde_json::to_string(&report).map_err(|e| BenchError::new(e.to_string()))?
-    );
+    let report =
+        measure::child(&args.engine, &args.program, args.arg, args.corpus.as_deref(), args.cache_dir.as_deref())?;
+    println!("{}", serde_json::to_string(&report).map_err(|e| BenchError::new(e.to_string()))?);
     Ok(ExitCode::SUCCESS)
 }

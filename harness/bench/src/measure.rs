@@ -19,9 +19,7 @@ use wasmlab_contract::{Engine, EngineConfig, Error, Instance, Val};
 
 use crate::BenchError;
 use crate::corpus::{self, Corpus, Program};
-use crate::results::{
-    self, Dist, EngineInfo, MemoryUse, ProgramInfo, Results, Run, Startup, Status,
-};
+use crate::results::{self, Dist, EngineInfo, MemoryUse, ProgramInfo, Results, Run, Startup, Status};
 
 /// The hidden `wasmlab` subcommand that measures one engine on one program
 /// in a process of its own (see [`crate::run_child`]).
@@ -97,19 +95,9 @@ struct Plan {
 impl Plan {
     fn for_mode(quick: bool) -> Plan {
         if quick {
-            Plan {
-                startup_samples: 3,
-                min_rounds: 5,
-                max_rounds: 60,
-                exec_budget: Duration::from_millis(800),
-            }
+            Plan { startup_samples: 3, min_rounds: 5, max_rounds: 60, exec_budget: Duration::from_millis(800) }
         } else {
-            Plan {
-                startup_samples: 10,
-                min_rounds: 10,
-                max_rounds: 300,
-                exec_budget: Duration::from_secs(8),
-            }
+            Plan { startup_samples: 10, min_rounds: 10, max_rounds: 300, exec_budget: Duration::from_secs(8) }
         }
     }
 }
@@ -203,11 +191,7 @@ fn guarded<T>(f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
 }
 
 fn status_of(e: &Error) -> Status {
-    if matches!(e, Error::Unsupported(_)) {
-        Status::Unsupported
-    } else {
-        Status::Error
-    }
+    if matches!(e, Error::Unsupported(_)) { Status::Unsupported } else { Status::Error }
 }
 
 /// The i64 a call of `run` returned.
@@ -215,10 +199,7 @@ fn checksum_of(out: Result<Vec<Val>, Error>) -> Result<i64, (Status, String)> {
     match out {
         Ok(v) => match v.as_slice() {
             [Val::I64(x)] => Ok(*x),
-            other => Err((
-                Status::Error,
-                format!("`run` returned {other:?}, not one i64"),
-            )),
+            other => Err((Status::Error, format!("`run` returned {other:?}, not one i64"))),
         },
         Err(e) => Err((status_of(&e), format!("run: {e}"))),
     }
@@ -229,10 +210,7 @@ pub fn bench(options: &BenchOptions) -> Result<Results, BenchError> {
     let dir = corpus::locate(options.corpus.as_deref())?;
     let corpus = Corpus::load(&dir, &options.programs)?;
     let names: Vec<String> = if options.engines.is_empty() {
-        wasmlab_registry::names()
-            .into_iter()
-            .map(String::from)
-            .collect()
+        wasmlab_registry::names().into_iter().map(String::from).collect()
     } else {
         let list = options.engines.join(",");
         wasmlab_registry::parse_list(&list)
@@ -243,12 +221,8 @@ pub fn bench(options: &BenchOptions) -> Result<Results, BenchError> {
     };
     // A fresh artifact cache, so wasmtime-aot's first compile is a real
     // (cold) AOT compile and later ones are cache hits.
-    let cache = tempfile::tempdir()
-        .map_err(|e| BenchError::new(format!("cannot create a cache directory: {e}")))?;
-    let config = EngineConfig {
-        cache_dir: Some(cache.path().to_path_buf()),
-        ..EngineConfig::default()
-    };
+    let cache = tempfile::tempdir().map_err(|e| BenchError::new(format!("cannot create a cache directory: {e}")))?;
+    let config = EngineConfig { cache_dir: Some(cache.path().to_path_buf()), ..EngineConfig::default() };
     let mut slots: Vec<Slot> = names
         .iter()
         .map(|name| {
@@ -295,13 +269,7 @@ pub fn bench(options: &BenchOptions) -> Result<Results, BenchError> {
             .iter()
             .map(|(p, wasm)| {
                 let (arg, expected) = p.workload(options.quick);
-                ProgramInfo {
-                    name: p.name.clone(),
-                    kind: p.kind.clone(),
-                    arg,
-                    expected,
-                    wasm_bytes: wasm.len() as u64,
-                }
+                ProgramInfo { name: p.name.clone(), kind: p.kind.clone(), arg, expected, wasm_bytes: wasm.len() as u64 }
             })
             .collect(),
         runs: Vec::new(),
@@ -311,21 +279,14 @@ pub fn bench(options: &BenchOptions) -> Result<Results, BenchError> {
 
     let plan = Plan::for_mode(options.quick);
     let steps = (corpus.programs.len() * slots.len() * if options.memory { 4 } else { 3 }) as u64;
-    let bar = if options.progress {
-        ProgressBar::new(steps)
-    } else {
-        ProgressBar::hidden()
-    };
+    let bar = if options.progress { ProgressBar::new(steps) } else { ProgressBar::hidden() };
     bar.set_style(
         ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} {msg}")
             .expect("valid template")
             .progress_chars("=> "),
     );
     let child_exe = if options.memory {
-        Some(
-            std::env::current_exe()
-                .map_err(|e| BenchError::new(format!("cannot find the wasmlab executable: {e}")))?,
-        )
+        Some(std::env::current_exe().map_err(|e| BenchError::new(format!("cannot find the wasmlab executable: {e}")))?)
     } else {
         None
     };
@@ -367,14 +328,7 @@ pub fn bench(options: &BenchOptions) -> Result<Results, BenchError> {
     Ok(results)
 }
 
-fn measure_program(
-    program: &Program,
-    wasm: &[u8],
-    quick: bool,
-    plan: &Plan,
-    slots: &mut [Slot],
-    bar: &ProgressBar,
-) {
+fn measure_program(program: &Program, wasm: &[u8], quick: bool, plan: &Plan, slots: &mut [Slot], bar: &ProgressBar) {
     let (arg, expected) = program.workload(quick);
     let n = slots.len();
 
@@ -512,16 +466,11 @@ fn cpu_between(start: Option<Duration>, end: Option<Duration>) -> Option<Duratio
 
 /// Checks a checksum against the manifest; on failure gives the status,
 /// a message, and the wrong value if there was one.
-fn verify(
-    got: Result<i64, (Status, String)>,
-    expected: Option<i64>,
-) -> Result<i64, (Status, String, Option<i64>)> {
+fn verify(got: Result<i64, (Status, String)>, expected: Option<i64>) -> Result<i64, (Status, String, Option<i64>)> {
     match (got, expected) {
-        (Ok(sum), Some(want)) if sum != want => Err((
-            Status::ChecksumMismatch,
-            format!("checksum {sum}, expected {want}"),
-            Some(sum),
-        )),
+        (Ok(sum), Some(want)) if sum != want => {
+            Err((Status::ChecksumMismatch, format!("checksum {sum}, expected {want}"), Some(sum)))
+        }
         (Ok(sum), _) => Ok(sum),
         (Err((status, msg)), _) => Err((status, msg, None)),
     }
@@ -547,14 +496,7 @@ fn measure_child(
 ) -> Result<MemoryUse, String> {
     let child = Command::new(exe)
         .arg(CHILD_SUBCOMMAND)
-        .args([
-            "--engine",
-            engine,
-            "--program",
-            program,
-            "--arg",
-            &arg.to_string(),
-        ])
+        .args(["--engine", engine, "--program", program, "--arg", &arg.to_string()])
         .arg("--corpus")
         .arg(corpus)
         .arg("--cache-dir")
@@ -567,18 +509,11 @@ fn measure_child(
     let stdout = String::from_utf8_lossy(&out.stdout);
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
-        return Err(format!(
-            "child exited with {}: {}",
-            out.status,
-            stderr.trim()
-        ));
+        return Err(format!("child exited with {}: {}", out.status, stderr.trim()));
     }
-    let report: ChildReport = serde_json::from_str(stdout.trim())
-        .map_err(|e| format!("unreadable child report `{}`: {e}", stdout.trim()))?;
-    Ok(MemoryUse {
-        peak_rss_bytes: report.peak_rss_bytes,
-        base_rss_bytes: report.base_rss_bytes,
-    })
+    let report: ChildReport =
+        serde_json::from_str(stdout.trim()).map_err(|e| format!("unreadable child report `{}`: {e}", stdout.trim()))?;
+    Ok(MemoryUse { peak_rss_bytes: report.peak_rss_bytes, base_rss_bytes: report.base_rss_bytes })
 }
 
 /// Waits for a child, killing it when it outlives `limit` (a hung engine).
@@ -612,10 +547,7 @@ pub struct ChildReport {
 pub fn peak_rss_bytes() -> Result<u64, String> {
     let status = std::fs::read_to_string("/proc/self/status")
         .map_err(|e| format!("peak RSS needs /proc/self/status (Linux): {e}"))?;
-    let line = status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .ok_or("no VmHWM in /proc/self/status")?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).ok_or("no VmHWM in /proc/self/status")?;
     let kb: u64 = line
         .trim_start_matches("VmHWM:")
         .trim()
@@ -638,21 +570,14 @@ pub fn child(
     let corpus = Corpus::load(&dir, &[program.to_string()])?;
     let (_, wasm) = &corpus.programs[0];
     let base = peak_rss_bytes().map_err(BenchError::new)?;
-    let config = EngineConfig {
-        cache_dir: cache_dir.map(Path::to_path_buf),
-        ..EngineConfig::default()
-    };
+    let config = EngineConfig { cache_dir: cache_dir.map(Path::to_path_buf), ..EngineConfig::default() };
     let err = |e: Error| BenchError::new(format!("{engine} on {program}: {e}"));
     let engine_box = wasmlab_registry::create(engine, &config).map_err(err)?;
     let mut instance = engine_box.instantiate_fresh(wasm).map_err(err)?;
     let checksum = checksum_of(instance.call(corpus::ENTRY, &[Val::I32(arg)]))
         .map_err(|(_, m)| BenchError::new(format!("{engine} on {program}: {m}")))?;
     let peak = peak_rss_bytes().map_err(BenchError::new)?;
-    Ok(ChildReport {
-        peak_rss_bytes: peak,
-        base_rss_bytes: base,
-        checksum,
-    })
+    Ok(ChildReport { peak_rss_bytes: peak, base_rss_bytes: base, checksum })
 }
 
 #[cfg(test)]

@@ -20,13 +20,9 @@ pub const TREND: &str = "trend";
 
 /// Writes the charts and `index.html` into `out`; returns the path of `index.html`.
 pub fn report(all: &[Results], out: &Path) -> Result<PathBuf, BenchError> {
-    let latest = all
-        .last()
-        .ok_or_else(|| BenchError::new("report needs at least one results file"))?;
-    std::fs::create_dir_all(out)
-        .map_err(|e| BenchError::new(format!("cannot create {}: {e}", out.display())))?;
-    let draw =
-        |chart: Chart, stem: &str| charts::render(&chart, out, stem).map_err(BenchError::new);
+    let latest = all.last().ok_or_else(|| BenchError::new("report needs at least one results file"))?;
+    std::fs::create_dir_all(out).map_err(|e| BenchError::new(format!("cannot create {}: {e}", out.display())))?;
+    let draw = |chart: Chart, stem: &str| charts::render(&chart, out, stem).map_err(BenchError::new);
     draw(startup_chart(latest), "startup")?;
     draw(exec_ratio_chart(latest), "exec_ratio")?;
     draw(latency_chart(latest), "latency")?;
@@ -35,8 +31,7 @@ pub fn report(all: &[Results], out: &Path) -> Result<PathBuf, BenchError> {
         draw(trend_chart(all), TREND)?;
     }
     let index = out.join("index.html");
-    std::fs::write(&index, html(all))
-        .map_err(|e| BenchError::new(format!("cannot write {}: {e}", index.display())))?;
+    std::fs::write(&index, html(all)).map_err(|e| BenchError::new(format!("cannot write {}: {e}", index.display())))?;
     Ok(index)
 }
 
@@ -52,11 +47,7 @@ fn per_engine(r: &Results, value: impl Fn(&Run) -> Option<f64>) -> Vec<Series> {
         .map(|(i, e)| Series {
             name: e.to_string(),
             color: charts::engine_color(e, i),
-            values: r
-                .program_names()
-                .iter()
-                .map(|p| ok(r, e, p).and_then(&value))
-                .collect(),
+            values: r.program_names().iter().map(|p| ok(r, e, p).and_then(&value)).collect(),
             whiskers: None,
         })
         .collect()
@@ -74,33 +65,20 @@ fn startup_chart(r: &Results) -> Chart {
         groups: groups(r),
         series: per_engine(r, |x| x.startup.as_ref().map(|s| s.total_ms.p50)),
         lines: vec![
-            RefLine {
-                y: 10.0,
-                label: "AOT target 10 ms".into(),
-                color: plotters::style::RGBColor(0, 150, 0),
-            },
-            RefLine {
-                y: 100.0,
-                label: "hard limit 100 ms".into(),
-                color: plotters::style::RGBColor(200, 0, 0),
-            },
+            RefLine { y: 10.0, label: "AOT target 10 ms".into(), color: plotters::style::RGBColor(0, 150, 0) },
+            RefLine { y: 100.0, label: "hard limit 100 ms".into(), color: plotters::style::RGBColor(200, 0, 0) },
         ],
     })
 }
 
 fn exec_ratio_chart(r: &Results) -> Chart {
     Chart::Bars(BarChart {
-        title: "Execution time relative to wasmtime (median run, log scale; lower is faster)"
-            .into(),
+        title: "Execution time relative to wasmtime (median run, log scale; lower is faster)".into(),
         y_desc: "time / wasmtime time".into(),
         log: true,
         groups: groups(r),
         series: per_engine(r, |x| x.ratios.exec_vs_wasmtime),
-        lines: vec![RefLine {
-            y: 1.0,
-            label: "wasmtime".into(),
-            color: plotters::style::RGBColor(60, 60, 60),
-        }],
+        lines: vec![RefLine { y: 1.0, label: "wasmtime".into(), color: plotters::style::RGBColor(60, 60, 60) }],
     })
 }
 
@@ -108,14 +86,7 @@ fn latency_chart(r: &Results) -> Chart {
     let mut series = per_engine(r, |x| x.exec.as_ref().map(|e| e.p50));
     for s in &mut series {
         s.whiskers = Some(
-            r.program_names()
-                .iter()
-                .map(|p| {
-                    ok(r, &s.name, p)
-                        .and_then(|x| x.exec.as_ref())
-                        .map(|e| e.p99)
-                })
-                .collect(),
+            r.program_names().iter().map(|p| ok(r, &s.name, p).and_then(|x| x.exec.as_ref()).map(|e| e.p99)).collect(),
         );
     }
     Chart::Bars(BarChart {
@@ -130,12 +101,7 @@ fn latency_chart(r: &Results) -> Chart {
 
 fn memory_chart(r: &Results) -> Chart {
     let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
-    let base: Vec<f64> = r
-        .runs
-        .iter()
-        .filter_map(|x| x.memory.as_ref())
-        .map(|m| mib(m.base_rss_bytes))
-        .collect();
+    let base: Vec<f64> = r.runs.iter().filter_map(|x| x.memory.as_ref()).map(|m| mib(m.base_rss_bytes)).collect();
     let lines = if base.is_empty() {
         vec![]
     } else {
@@ -175,11 +141,8 @@ fn all_engines(all: &[Results]) -> Vec<String> {
 
 /// Geometric mean over programs of an engine's ratio against wasmtime.
 fn geo_ratio(r: &Results, engine: &str) -> Option<f64> {
-    let xs: Vec<f64> = r
-        .program_names()
-        .iter()
-        .filter_map(|p| ok(r, engine, p).and_then(|x| x.ratios.exec_vs_wasmtime))
-        .collect();
+    let xs: Vec<f64> =
+        r.program_names().iter().filter_map(|p| ok(r, engine, p).and_then(|x| x.ratios.exec_vs_wasmtime)).collect();
     geomean(&xs)
 }
 
@@ -203,9 +166,7 @@ fn trend_chart(all: &[Results]) -> Chart {
         })
         .collect();
     Chart::Lines(LineChart {
-        title:
-            "History: execution time relative to wasmtime (geometric mean over programs, log scale)"
-                .into(),
+        title: "History: execution time relative to wasmtime (geometric mean over programs, log scale)".into(),
         y_desc: "time / wasmtime time".into(),
         log: true,
         points: all.iter().map(point_label).collect(),
@@ -387,10 +348,7 @@ fn charts_section(all: &[Results]) -> Markup {
             "exec_ratio",
             "Median execution time of run(arg) divided by wasmtime's on the same program, from the same run.",
         ),
-        (
-            "latency",
-            "Distribution of one run(arg) on a warm instance: p50 bar, p99 whisker.",
-        ),
+        ("latency", "Distribution of one run(arg) on a warm instance: p50 bar, p99 whisker."),
         (
             "memory",
             "Peak RSS (VmHWM) of a child process that compiles, instantiates and runs one program on one engine; the dashed line is the harness's own share.",
@@ -443,37 +401,21 @@ fn ratio_x(v: Option<f64>) -> String {
 }
 
 fn execution_table(r: &Results) -> Markup {
-    run_table(
-        r,
-        "Execution",
-        "Median ms of run(arg) (ratio to wasmtime; ratio to wasmi)",
-        |x| {
-            format!(
-                "{} ({}; {})",
-                fmt_opt(x.exec.as_ref().map(|e| e.p50), fmt_ms),
-                ratio_x(x.ratios.exec_vs_wasmtime),
-                ratio_x(x.ratios.exec_vs_wasmi)
-            )
-        },
-    )
+    run_table(r, "Execution", "Median ms of run(arg) (ratio to wasmtime; ratio to wasmi)", |x| {
+        format!(
+            "{} ({}; {})",
+            fmt_opt(x.exec.as_ref().map(|e| e.p50), fmt_ms),
+            ratio_x(x.ratios.exec_vs_wasmtime),
+            ratio_x(x.ratios.exec_vs_wasmi)
+        )
+    })
 }
 
 fn latency_table(r: &Results) -> Markup {
-    run_table(
-        r,
-        "Latency",
-        "p50 / p90 / p99 ms of run(arg) on a warm instance (samples)",
-        |x| match &x.exec {
-            Some(e) => format!(
-                "{} / {} / {} ({})",
-                fmt_ms(e.p50),
-                fmt_ms(e.p90),
-                fmt_ms(e.p99),
-                e.samples
-            ),
-            None => "-".into(),
-        },
-    )
+    run_table(r, "Latency", "p50 / p90 / p99 ms of run(arg) on a warm instance (samples)", |x| match &x.exec {
+        Some(e) => format!("{} / {} / {} ({})", fmt_ms(e.p50), fmt_ms(e.p90), fmt_ms(e.p99), e.samples),
+        None => "-".into(),
+    })
 }
 
 fn cold_latency_table(r: &Results) -> Markup {
@@ -485,13 +427,7 @@ fn cold_latency_table(r: &Results) -> Markup {
         "Latency from cold",
         "p50 / p99 / max ms of every run(arg) from the first on a fresh instance (calls): lazy compilation and tier-up included; the Fireball p99 target is judged on this",
         |x| match &x.exec_cold {
-            Some(c) => format!(
-                "{} / {} / {} ({})",
-                fmt_ms(c.p50),
-                fmt_ms(c.p99),
-                fmt_ms(c.max),
-                c.samples
-            ),
+            Some(c) => format!("{} / {} / {} ({})", fmt_ms(c.p50), fmt_ms(c.p99), fmt_ms(c.max), c.samples),
             None => "-".into(),
         },
     )
@@ -503,22 +439,15 @@ fn cpu_table(r: &Results) -> Markup {
         "CPU time",
         "Least process CPU time of run(arg) in ms (ratio to wasmtime's least): what the gate compares",
         |x| match &x.exec_cpu {
-            Some(c) => format!(
-                "{} ({})",
-                fmt_ms(c.min),
-                ratio_x(x.ratios.exec_cpu_vs_wasmtime)
-            ),
+            Some(c) => format!("{} ({})", fmt_ms(c.min), ratio_x(x.ratios.exec_cpu_vs_wasmtime)),
             None => "-".into(),
         },
     )
 }
 
 fn startup_table(r: &Results) -> Markup {
-    run_table(
-        r,
-        "Startup",
-        "Median ms: compile / instantiate / first call = total; cold compile in brackets",
-        |x| match &x.startup {
+    run_table(r, "Startup", "Median ms: compile / instantiate / first call = total; cold compile in brackets", |x| {
+        match &x.startup {
             Some(s) => format!(
                 "{} / {} / {} = {} [{}]",
                 fmt_ms(s.compile_ms.p50),
@@ -528,30 +457,18 @@ fn startup_table(r: &Results) -> Markup {
                 fmt_opt(x.cold_compile_ms, fmt_ms)
             ),
             None => "-".into(),
-        },
-    )
+        }
+    })
 }
 
 fn memory_table(r: &Results) -> Markup {
-    run_table(
-        r,
-        "Memory",
-        "Peak RSS MiB of a child process; generated code KiB where the engine reports it",
-        |x| {
-            format!(
-                "{} MiB; {}",
-                fmt_opt(
-                    x.memory
-                        .as_ref()
-                        .map(|m| m.peak_rss_bytes as f64 / 1048576.0),
-                    |v| format!("{v:.1}")
-                ),
-                fmt_opt(x.code_bytes.map(|b| b as f64 / 1024.0), |v| format!(
-                    "{v:.1} KiB code"
-                ))
-            )
-        },
-    )
+    run_table(r, "Memory", "Peak RSS MiB of a child process; generated code KiB where the engine reports it", |x| {
+        format!(
+            "{} MiB; {}",
+            fmt_opt(x.memory.as_ref().map(|m| m.peak_rss_bytes as f64 / 1048576.0), |v| format!("{v:.1}")),
+            fmt_opt(x.code_bytes.map(|b| b as f64 / 1024.0), |v| format!("{v:.1} KiB code"))
+        )
+    })
 }
 
 fn problems_section(r: &Results) -> Markup {
@@ -615,11 +532,8 @@ fn corpus_section(r: &Results) -> Markup {
 /// per program and engine, then the targets.
 pub fn text_summary(r: &Results) -> String {
     let names = r.engine_names();
-    let mut rows: Vec<Vec<String>> = vec![
-        std::iter::once("program".to_string())
-            .chain(names.iter().map(|e| e.to_string()))
-            .collect(),
-    ];
+    let mut rows: Vec<Vec<String>> =
+        vec![std::iter::once("program".to_string()).chain(names.iter().map(|e| e.to_string())).collect()];
     for p in r.program_names() {
         let mut row = vec![p.to_string()];
         for e in &names {
@@ -636,30 +550,17 @@ pub fn text_summary(r: &Results) -> String {
         rows.push(row);
     }
     let cols = rows[0].len();
-    let widths: Vec<usize> = (0..cols)
-        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
-        .collect();
+    let widths: Vec<usize> = (0..cols).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
     let mut out = String::from("median run time, and ratio to wasmtime:\n");
     for row in &rows {
-        let cells: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:>w$}"))
-            .collect();
+        let cells: Vec<String> = row.iter().zip(&widths).map(|(c, w)| format!("{c:>w$}")).collect();
         writeln!(out, "{}", cells.join("  ")).unwrap();
     }
     for t in targets::evaluate(r) {
         writeln!(out, "[{}] {}: {}", t.verdict.word(), t.target, t.evidence).unwrap();
     }
     for x in r.runs.iter().filter(|x| x.error.is_some()) {
-        writeln!(
-            out,
-            "problem: {} on {}: {}",
-            x.engine,
-            x.program,
-            x.error.as_deref().unwrap_or("")
-        )
-        .unwrap();
+        writeln!(out, "problem: {} on {}: {}", x.engine, x.program, x.error.as_deref().unwrap_or("")).unwrap();
     }
     out
 }

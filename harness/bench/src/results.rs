@@ -311,14 +311,10 @@ struct DiffJson {
 
 /// Reads the summary `wasmlab diff --json FILE` writes.
 pub fn load_diff_json(path: &Path) -> Result<DiffSummary, BenchError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| BenchError::new(format!("cannot read {}: {e}", path.display())))?;
-    let d: DiffJson = serde_json::from_str(&text).map_err(|e| {
-        BenchError::new(format!(
-            "{}: not a `wasmlab diff --json` summary: {e}",
-            path.display()
-        ))
-    })?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| BenchError::new(format!("cannot read {}: {e}", path.display())))?;
+    let d: DiffJson = serde_json::from_str(&text)
+        .map_err(|e| BenchError::new(format!("{}: not a `wasmlab diff --json` summary: {e}", path.display())))?;
     Ok(DiffSummary {
         engines: d.engines,
         seed: Some(d.seed),
@@ -352,32 +348,16 @@ struct SpecJsonTotals {
 
 /// Reads the per-engine totals of `wasmlab wast --json FILE`.
 pub fn load_spec_json(path: &Path) -> Result<BTreeMap<String, SpecCounts>, BenchError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| BenchError::new(format!("cannot read {}: {e}", path.display())))?;
-    let s: SpecJson = serde_json::from_str(&text).map_err(|e| {
-        BenchError::new(format!(
-            "{}: not a `wasmlab wast --json` report: {e}",
-            path.display()
-        ))
-    })?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| BenchError::new(format!("cannot read {}: {e}", path.display())))?;
+    let s: SpecJson = serde_json::from_str(&text)
+        .map_err(|e| BenchError::new(format!("{}: not a `wasmlab wast --json` report: {e}", path.display())))?;
     if s.totals.is_empty() {
-        return Err(BenchError::new(format!(
-            "{}: the spec report has no engine totals",
-            path.display()
-        )));
+        return Err(BenchError::new(format!("{}: the spec report has no engine totals", path.display())));
     }
     Ok(s.totals
         .into_iter()
-        .map(|(engine, t)| {
-            (
-                engine,
-                SpecCounts {
-                    passed: t.passed,
-                    failed: t.failed,
-                    skipped: t.skipped,
-                },
-            )
-        })
+        .map(|(engine, t)| (engine, SpecCounts { passed: t.passed, failed: t.failed, skipped: t.skipped }))
         .collect())
 }
 
@@ -401,21 +381,17 @@ impl Results {
     }
 
     pub fn save(&self, path: &Path) -> Result<(), BenchError> {
-        let mut text =
-            serde_json::to_string_pretty(self).map_err(|e| BenchError::new(e.to_string()))?;
+        let mut text = serde_json::to_string_pretty(self).map_err(|e| BenchError::new(e.to_string()))?;
         text.push('\n');
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
                 .map_err(|e| BenchError::new(format!("cannot create {}: {e}", dir.display())))?;
         }
-        std::fs::write(path, text)
-            .map_err(|e| BenchError::new(format!("cannot write {}: {e}", path.display())))
+        std::fs::write(path, text).map_err(|e| BenchError::new(format!("cannot write {}: {e}", path.display())))
     }
 
     pub fn run(&self, engine: &str, program: &str) -> Option<&Run> {
-        self.runs
-            .iter()
-            .find(|r| r.engine == engine && r.program == program)
+        self.runs.iter().find(|r| r.engine == engine && r.program == program)
     }
 
     /// Engine names in the order they were run.
@@ -437,10 +413,7 @@ impl Results {
         for run in &self.runs {
             let reference = |name: &str, f: &dyn Fn(&Run) -> Option<f64>| -> Option<f64> {
                 let mine = f(run).filter(|_| run.status == Status::Ok)?;
-                let base = self
-                    .run(name, &run.program)
-                    .filter(|r| r.status == Status::Ok)
-                    .and_then(f)?;
+                let base = self.run(name, &run.program).filter(|r| r.status == Status::Ok).and_then(f)?;
                 (base > 0.0).then(|| mine / base)
             };
             ratios.push(Ratios {
@@ -461,10 +434,7 @@ impl Results {
 /// CPU time consumed by this process so far (all threads), from
 /// `CLOCK_PROCESS_CPUTIME_ID`; `None` where the clock is unavailable.
 pub fn process_cpu_time() -> Option<std::time::Duration> {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: clock_gettime writes one timespec through the valid pointer
     // we pass and reads nothing else.
     let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
@@ -482,41 +452,25 @@ pub fn this_machine() -> Machine {
                 .map(|(_, v)| v.trim().to_string())
         })
         .unwrap_or_else(|| "unknown".into());
-    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease")
-        .map(|s| s.trim().to_string())
-        .unwrap_or_default();
+    let release =
+        std::fs::read_to_string("/proc/sys/kernel/osrelease").map(|s| s.trim().to_string()).unwrap_or_default();
     Machine {
         cpu,
-        cores: std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1),
-        os: format!("{} {release}", std::env::consts::OS)
-            .trim()
-            .to_string(),
+        cores: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        os: format!("{} {release}", std::env::consts::OS).trim().to_string(),
         arch: std::env::consts::ARCH.to_string(),
     }
 }
 
 /// The commit checked out at `dir`, if it is in a git work tree.
 pub fn git_commit(dir: &Path) -> Option<String> {
-    let out = std::process::Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["rev-parse", "HEAD"])
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
-        .filter(|s| !s.is_empty())
+    let out = std::process::Command::new("git").arg("-C").arg(dir).args(["rev-parse", "HEAD"]).output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string()).filter(|s| !s.is_empty())
 }
 
 /// Now, as RFC 3339 UTC.
 pub fn now_rfc3339() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     rfc3339(secs)
 }
 
@@ -534,12 +488,7 @@ pub fn rfc3339(secs: u64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    )
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem / 60 % 60, rem % 60)
 }
 
 #[cfg(test)]
@@ -550,10 +499,7 @@ mod tests {
     fn percentiles_are_nearest_rank() {
         let samples: Vec<f64> = (1..=100).rev().map(f64::from).collect();
         let d = Dist::of(&samples).unwrap();
-        assert_eq!(
-            (d.min, d.p50, d.p90, d.p99, d.max),
-            (1.0, 50.0, 90.0, 99.0, 100.0)
-        );
+        assert_eq!((d.min, d.p50, d.p90, d.p99, d.max), (1.0, 50.0, 90.0, 99.0, 100.0));
         assert_eq!(d.mean, 50.5);
         let one = Dist::of(&[3.0]).unwrap();
         assert_eq!((one.p50, one.p99), (3.0, 3.0));

@@ -43,8 +43,7 @@ pub fn geomean(values: &[f64]) -> Option<f64> {
 }
 
 fn ok_run<'a>(r: &'a Results, engine: &str, program: &str) -> Option<&'a Run> {
-    r.run(engine, program)
-        .filter(|run| run.status == Status::Ok)
+    r.run(engine, program).filter(|run| run.status == Status::Ok)
 }
 
 fn startup_p50(run: &Run) -> Option<f64> {
@@ -56,12 +55,7 @@ fn exec_p50(run: &Run) -> Option<f64> {
 }
 
 /// Per program, `f(a's run, b's run)` where both engines ran fine.
-fn paired(
-    r: &Results,
-    a: &str,
-    b: &str,
-    f: impl Fn(&Run, &Run) -> Option<f64>,
-) -> Vec<(String, f64)> {
+fn paired(r: &Results, a: &str, b: &str, f: impl Fn(&Run, &Run) -> Option<f64>) -> Vec<(String, f64)> {
     r.program_names()
         .into_iter()
         .filter_map(|p| {
@@ -83,12 +77,7 @@ fn verdict(ok: bool) -> Verdict {
 }
 
 fn no_aot(target: &'static str) -> Target {
-    Target {
-        seed: AOT,
-        target,
-        verdict: Verdict::NoData,
-        evidence: "wasmtime-aot did not run".into(),
-    }
+    Target { seed: AOT, target, verdict: Verdict::NoData, evidence: "wasmtime-aot did not run".into() }
 }
 
 const AOT: &str = "Phase 9 AOT (000)";
@@ -155,66 +144,48 @@ pub fn evaluate(r: &Results) -> Vec<Target> {
 
     // AOT vs JIT, end to end: startup plus one run of the workload.
     let e2e = paired(r, "wasmtime-aot", "wasmtime", |a, j| {
-        ratio(
-            Some(startup_p50(a)? + exec_p50(a)?),
-            Some(startup_p50(j)? + exec_p50(j)?),
-        )
+        ratio(Some(startup_p50(a)? + exec_p50(a)?), Some(startup_p50(j)? + exec_p50(j)?))
     });
     let target = "AOT faster than JIT (startup + one run)";
-    out.push(
-        match geomean(&e2e.iter().map(|x| x.1).collect::<Vec<_>>()) {
-            None => Target {
-                seed: AOT,
-                target,
-                verdict: Verdict::NoData,
-                evidence: "needs wasmtime-aot and wasmtime".into(),
-            },
-            Some(g) => Target {
-                seed: AOT,
-                target,
-                verdict: verdict(g < 1.0),
-                evidence: format!(
-                    "AOT / JIT = {g:.3} (geometric mean); faster on {} of {} programs",
-                    e2e.iter().filter(|x| x.1 < 1.0).count(),
-                    e2e.len()
-                ),
-            },
+    out.push(match geomean(&e2e.iter().map(|x| x.1).collect::<Vec<_>>()) {
+        None => {
+            Target { seed: AOT, target, verdict: Verdict::NoData, evidence: "needs wasmtime-aot and wasmtime".into() }
+        }
+        Some(g) => Target {
+            seed: AOT,
+            target,
+            verdict: verdict(g < 1.0),
+            evidence: format!(
+                "AOT / JIT = {g:.3} (geometric mean); faster on {} of {} programs",
+                e2e.iter().filter(|x| x.1 < 1.0).count(),
+                e2e.len()
+            ),
         },
-    );
-    let steady = paired(r, "wasmtime-aot", "wasmtime", |a, j| {
-        ratio(exec_p50(a), exec_p50(j))
     });
+    let steady = paired(r, "wasmtime-aot", "wasmtime", |a, j| ratio(exec_p50(a), exec_p50(j)));
     if let Some(g) = geomean(&steady.iter().map(|x| x.1).collect::<Vec<_>>()) {
         out.push(Target {
             seed: AOT,
             target: "AOT steady-state execution vs JIT",
             verdict: Verdict::Info,
-            evidence: format!("AOT / JIT = {g:.3} (geometric mean of medians): the same Cranelift code, so ~1 is expected"),
+            evidence: format!(
+                "AOT / JIT = {g:.3} (geometric mean of medians): the same Cranelift code, so ~1 is expected"
+            ),
         });
     }
 
     // Fireball: template JIT against the interpreter.
     let speed = paired(r, TIERED, "interp", |t, i| ratio(exec_p50(i), exec_p50(t)));
     let target = "template JIT >= 1.5x faster than the interpreter";
-    out.push(
-        match geomean(&speed.iter().map(|x| x.1).collect::<Vec<_>>()) {
-            None => Target {
-                seed: FIREBALL,
-                target,
-                verdict: Verdict::NoData,
-                evidence: "needs tjit and interp".into(),
-            },
-            Some(g) => Target {
-                seed: FIREBALL,
-                target,
-                verdict: verdict(g >= 1.5),
-                evidence: format!(
-                    "interp / tjit = {g:.2}x (geometric mean over {} programs)",
-                    speed.len()
-                ),
-            },
+    out.push(match geomean(&speed.iter().map(|x| x.1).collect::<Vec<_>>()) {
+        None => Target { seed: FIREBALL, target, verdict: Verdict::NoData, evidence: "needs tjit and interp".into() },
+        Some(g) => Target {
+            seed: FIREBALL,
+            target,
+            verdict: verdict(g >= 1.5),
+            evidence: format!("interp / tjit = {g:.2}x (geometric mean over {} programs)", speed.len()),
         },
-    );
+    });
     // The p99 target is about latency from the first call on, tier-up
     // window included: the from-cold series of both engines.
     let cold = |x: &Run| x.exec_cold.as_ref().map(|d| d.p99);
@@ -248,11 +219,7 @@ pub fn evaluate(r: &Results) -> Vec<Target> {
     });
 
     // Results identical: every engine's checksum matched on every program.
-    let ran: Vec<&Run> = r
-        .runs
-        .iter()
-        .filter(|x| x.status != Status::Unsupported)
-        .collect();
+    let ran: Vec<&Run> = r.runs.iter().filter(|x| x.status != Status::Unsupported).collect();
     let bad: Vec<String> = ran
         .iter()
         .filter(|x| x.status != Status::Ok)
@@ -261,20 +228,11 @@ pub fn evaluate(r: &Results) -> Vec<Target> {
     out.push(Target {
         seed: "all engines",
         target: "results identical (checksums verified on every program)",
-        verdict: if ran.is_empty() {
-            Verdict::NoData
-        } else {
-            verdict(bad.is_empty())
-        },
+        verdict: if ran.is_empty() { Verdict::NoData } else { verdict(bad.is_empty()) },
         evidence: if bad.is_empty() {
             format!("{} of {} runs verified", ran.len(), ran.len())
         } else {
-            format!(
-                "{} of {} runs failed: {}",
-                bad.len(),
-                ran.len(),
-                bad.join(", ")
-            )
+            format!("{} of {} runs failed: {}", bad.len(), ran.len(), bad.join(", "))
         },
     });
 
@@ -299,16 +257,8 @@ pub fn evaluate(r: &Results) -> Vec<Target> {
 
     // Peer comparisons (not seed targets, but what the lab is for).
     for (a, b, what) in [
-        (
-            "interp",
-            "wasmi",
-            "in-house interpreter vs its peer (interp / wasmi)",
-        ),
-        (
-            "winch",
-            "wasmtime",
-            "baseline vs optimizing compiler (winch / wasmtime)",
-        ),
+        ("interp", "wasmi", "in-house interpreter vs its peer (interp / wasmi)"),
+        ("winch", "wasmtime", "baseline vs optimizing compiler (winch / wasmtime)"),
     ] {
         let xs = paired(r, a, b, |x, y| ratio(exec_p50(x), exec_p50(y)));
         if let Some(g) = geomean(&xs.iter().map(|x| x.1).collect::<Vec<_>>()) {
@@ -316,10 +266,7 @@ pub fn evaluate(r: &Results) -> Vec<Target> {
                 seed: "peers",
                 target: what,
                 verdict: Verdict::Info,
-                evidence: format!(
-                    "execution time ratio {g:.2} (geometric mean over {} programs)",
-                    xs.len()
-                ),
+                evidence: format!("execution time ratio {g:.2} (geometric mean over {} programs)", xs.len()),
             });
         }
     }

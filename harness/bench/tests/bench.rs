@@ -8,9 +8,7 @@ use wasmlab_bench::results::Status;
 use wasmlab_bench::{BenchOptions, bench};
 
 fn corpus_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join(corpus::CORPUS_DIR)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").join(corpus::CORPUS_DIR)
 }
 
 fn options(dir: &Path, engines: &[&str], programs: &[&str]) -> BenchOptions {
@@ -26,46 +24,20 @@ fn options(dir: &Path, engines: &[&str], programs: &[&str]) -> BenchOptions {
 
 #[test]
 fn quick_bench_verifies_and_times_every_engine() {
-    let r = bench(&options(
-        &corpus_dir(),
-        &["wasmtime", "wasmtime-aot", "wasmi"],
-        &["fib", "dispatch"],
-    ))
-    .unwrap();
+    let r = bench(&options(&corpus_dir(), &["wasmtime", "wasmtime-aot", "wasmi"], &["fib", "dispatch"])).unwrap();
     assert_eq!(r.runs.len(), 6);
     assert_eq!(r.engine_names(), ["wasmtime", "wasmtime-aot", "wasmi"]);
     for run in &r.runs {
-        assert_eq!(
-            run.status,
-            Status::Ok,
-            "{} on {}: {:?}",
-            run.engine,
-            run.program,
-            run.error
-        );
-        let expected = r
-            .programs
-            .iter()
-            .find(|p| p.name == run.program)
-            .unwrap()
-            .expected;
+        assert_eq!(run.status, Status::Ok, "{} on {}: {:?}", run.engine, run.program, run.error);
+        let expected = r.programs.iter().find(|p| p.name == run.program).unwrap().expected;
         assert_eq!(run.checksum, expected);
         let exec = run.exec.as_ref().unwrap();
-        assert!(
-            exec.samples >= 5
-                && exec.min <= exec.p50
-                && exec.p50 <= exec.p99
-                && exec.p99 <= exec.max
-        );
+        assert!(exec.samples >= 5 && exec.min <= exec.p50 && exec.p50 <= exec.p99 && exec.p99 <= exec.max);
         let cpu = run.exec_cpu.as_ref().expect("CPU time recorded");
         assert_eq!(cpu.samples, exec.samples, "one CPU figure per call");
         // From cold: the same calls and the first one before them.
         let cold = run.exec_cold.as_ref().expect("from-cold series recorded");
-        assert_eq!(
-            cold.samples,
-            exec.samples + 1,
-            "the first call is timed too"
-        );
+        assert_eq!(cold.samples, exec.samples + 1, "the first call is timed too");
         assert!(cold.max >= exec.max && cold.min <= exec.min);
         let startup = run.startup.as_ref().unwrap();
         assert_eq!(startup.total_ms.samples, 3);
@@ -74,10 +46,7 @@ fn quick_bench_verifies_and_times_every_engine() {
     }
     let wt = r.run("wasmtime", "fib").unwrap();
     assert_eq!(wt.ratios.exec_vs_wasmtime, Some(1.0));
-    assert!(
-        wt.code_bytes.is_some_and(|b| b > 0),
-        "wasmtime reports generated code"
-    );
+    assert!(wt.code_bytes.is_some_and(|b| b > 0), "wasmtime reports generated code");
     assert_eq!(wt.ratios.exec_cpu_vs_wasmtime, Some(1.0));
     let wasmi = r.run("wasmi", "fib").unwrap();
     assert!(wasmi.ratios.exec_cpu_vs_wasmtime.is_some_and(|v| v > 0.0));
@@ -99,10 +68,7 @@ fn a_wrong_checksum_is_an_error_not_a_fast_run() {
     for run in &r.runs {
         assert_eq!(run.status, Status::ChecksumMismatch, "{}", run.engine);
         assert_eq!(run.checksum, Some(75025), "the wrong value is recorded");
-        assert!(
-            run.exec.is_none() && run.startup.is_none(),
-            "no timings for a wrong engine"
-        );
+        assert!(run.exec.is_none() && run.startup.is_none(), "no timings for a wrong engine");
         assert!(run.error.as_deref().unwrap().contains("expected 12345"));
     }
 }
@@ -112,10 +78,7 @@ fn unknown_names_are_clear_errors() {
     let err = bench(&options(&corpus_dir(), &["nosuch"], &["fib"])).unwrap_err();
     assert!(err.to_string().contains("nosuch"), "{err}");
     let err = bench(&options(&corpus_dir(), &["wasmtime"], &["nosuch"])).unwrap_err();
-    assert!(
-        err.to_string().contains("unknown program `nosuch`"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("unknown program `nosuch`"), "{err}");
     let err = bench(&options(Path::new("no/such/dir"), &["wasmtime"], &[])).unwrap_err();
     assert!(err.to_string().contains("programs.json"), "{err}");
 }
@@ -124,11 +87,7 @@ fn unknown_names_are_clear_errors() {
 fn bench_attaches_spec_totals_and_the_campaign_summary() {
     let dir = tempfile::tempdir().unwrap();
     let spec = dir.path().join("spec.json");
-    std::fs::write(
-        &spec,
-        r#"{"totals":{"wasmtime":{"passed":10,"failed":0,"skipped":2}},"files":[]}"#,
-    )
-    .unwrap();
+    std::fs::write(&spec, r#"{"totals":{"wasmtime":{"passed":10,"failed":0,"skipped":2}},"files":[]}"#).unwrap();
     let diff = dir.path().join("diff.json");
     std::fs::write(
         &diff,
@@ -147,10 +106,7 @@ fn bench_attaches_spec_totals_and_the_campaign_summary() {
         spec: Some(spec),
         diff: Some(diff.clone()),
     };
-    assert_eq!(
-        wasmlab_bench::run_bench(&args(spec.clone())).unwrap(),
-        std::process::ExitCode::SUCCESS
-    );
+    assert_eq!(wasmlab_bench::run_bench(&args(spec.clone())).unwrap(), std::process::ExitCode::SUCCESS);
     let r = wasmlab_bench::Results::load(&out).unwrap();
     assert_eq!(r.spec.unwrap()["wasmtime"].skipped, 2);
     let d = r.diff.unwrap();

@@ -11,9 +11,7 @@ use wasmlab_bench::corpus::{self, Manifest, Program};
 use wasmlab_contract::{EngineConfig, Features, Val};
 
 fn dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join(corpus::CORPUS_DIR)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").join(corpus::CORPUS_DIR)
 }
 
 fn manifest() -> Manifest {
@@ -21,22 +19,14 @@ fn manifest() -> Manifest {
 }
 
 fn program(name: &str) -> Program {
-    manifest()
-        .programs
-        .into_iter()
-        .find(|p| p.name == name)
-        .unwrap_or_else(|| panic!("no program {name}"))
+    manifest().programs.into_iter().find(|p| p.name == name).unwrap_or_else(|| panic!("no program {name}"))
 }
 
 fn run_on(engine: &str, name: &str, arg: i32) -> i64 {
     let wasm = std::fs::read(dir().join(&program(name).file)).unwrap();
     let engine = wasmlab_registry::create(engine, &EngineConfig::default()).unwrap();
     let mut instance = engine.instantiate_fresh(&wasm).unwrap();
-    match instance
-        .call(corpus::ENTRY, &[Val::I32(arg)])
-        .unwrap()
-        .as_slice()
-    {
+    match instance.call(corpus::ENTRY, &[Val::I32(arg)]).unwrap().as_slice() {
         [Val::I64(v)] => *v,
         other => panic!("run returned {other:?}"),
     }
@@ -59,10 +49,7 @@ fn the_corpus_has_the_promised_variety() {
         "call_indirect",
         "compile throughput",
     ] {
-        assert!(
-            kinds.iter().any(|k| k.split(", ").any(|k| k == kind)),
-            "no program of kind {kind}"
-        );
+        assert!(kinds.iter().any(|k| k.split(", ").any(|k| k == kind)), "no program of kind {kind}");
     }
     let mut names: Vec<&str> = m.programs.iter().map(|p| p.name.as_str()).collect();
     names.sort();
@@ -73,19 +60,14 @@ fn the_corpus_has_the_promised_variety() {
 #[test]
 fn every_wasm_is_built_from_its_source() {
     for p in manifest().programs {
-        let committed =
-            std::fs::read(dir().join(&p.file)).unwrap_or_else(|e| panic!("{}: {e}", p.file));
+        let committed = std::fs::read(dir().join(&p.file)).unwrap_or_else(|e| panic!("{}: {e}", p.file));
         let text = if p.source == "generated" {
             wasmlab_bench::large::wat()
         } else {
             std::fs::read_to_string(dir().join(&p.source)).unwrap()
         };
         let built = wat::parse_str(&text).unwrap_or_else(|e| panic!("{}: {e}", p.source));
-        assert!(
-            built == committed,
-            "{} is stale: run corpora/bench/build.sh",
-            p.file
-        );
+        assert!(built == committed, "{} is stale: run corpora/bench/build.sh", p.file);
     }
 }
 
@@ -93,9 +75,7 @@ fn every_wasm_is_built_from_its_source() {
 fn every_program_is_plain_wasm2_with_the_entry_point() {
     for p in manifest().programs {
         let wasm = std::fs::read(dir().join(&p.file)).unwrap();
-        Features::WASM2_NO_SIMD
-            .check(&wasm)
-            .unwrap_or_else(|e| panic!("{}: {e}", p.name));
+        Features::WASM2_NO_SIMD.check(&wasm).unwrap_or_else(|e| panic!("{}: {e}", p.name));
         let interface = wasmlab_contract::ModuleInterface::parse(&wasm).unwrap();
         assert!(interface.imports.is_empty(), "{} has imports", p.name);
         let run = interface
@@ -104,11 +84,7 @@ fn every_program_is_plain_wasm2_with_the_entry_point() {
             .find(|e| e.name == corpus::ENTRY)
             .unwrap_or_else(|| panic!("{} has no run", p.name));
         assert_eq!(run.kind.to_string(), "func [i32] -> [i64]", "{}", p.name);
-        assert!(
-            p.expected.is_some() && p.quick_expected.is_some(),
-            "{}: checksums missing, run build.sh",
-            p.name
-        );
+        assert!(p.expected.is_some() && p.quick_expected.is_some(), "{}: checksums missing, run build.sh", p.name);
     }
 }
 
@@ -179,11 +155,7 @@ fn crc32_checksums_are_crc32() {
         for b in message(kib as usize * 1024, |i| 13 * i + (i >> 5)) {
             crc ^= u32::from(b);
             for _ in 0..8 {
-                crc = if crc & 1 != 0 {
-                    (crc >> 1) ^ 0xedb8_8320
-                } else {
-                    crc >> 1
-                };
+                crc = if crc & 1 != 0 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
             }
         }
         i64::from(!crc)
@@ -199,11 +171,7 @@ fn nbody_energy_matches_the_published_figures() {
     // after 1000 steps.
     let energy = |n| f64::from_bits(run_on("wasmtime", "nbody", n) as u64);
     assert!((energy(0) - -0.169075164).abs() < 5e-10, "{}", energy(0));
-    assert!(
-        (energy(1000) - -0.169087605).abs() < 5e-10,
-        "{}",
-        energy(1000)
-    );
+    assert!((energy(1000) - -0.169087605).abs() < 5e-10, "{}", energy(1000));
 }
 
 #[test]
@@ -211,8 +179,5 @@ fn sort_returns_minus_one_only_for_unsorted_output() {
     // The checksum hashes a verified-sorted array: -1 would mean unsorted.
     let p = program("sort");
     assert_ne!(p.expected, Some(-1));
-    assert_eq!(
-        run_on("wasmi", "sort", 100),
-        run_on("wasmtime", "sort", 100)
-    );
+    assert_eq!(run_on("wasmi", "sort", 100), run_on("wasmtime", "sort", 100));
 }

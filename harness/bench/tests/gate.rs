@@ -28,43 +28,18 @@ fn a_baseline_30_percent_faster_fails_with_a_table() {
     assert!(!outcome.passed());
     let table = outcome.table();
     // Every engine but the reference, on every program, on both ratios.
-    let exec: Vec<_> = outcome
-        .failures()
-        .filter(|f| f.check == "exec / wasmtime")
-        .collect();
+    let exec: Vec<_> = outcome.failures().filter(|f| f.check == "exec / wasmtime").collect();
     assert_eq!(exec.len(), 4 * 3, "{table}");
-    assert!(
-        outcome
-            .failures()
-            .any(|f| f.check == "startup / wasmtime" && f.engine == "wasmtime-aot")
-    );
-    assert!(
-        outcome.failures().all(|f| f.engine != "wasmtime"),
-        "the reference is never compared with itself"
-    );
+    assert!(outcome.failures().any(|f| f.check == "startup / wasmtime" && f.engine == "wasmtime-aot"));
+    assert!(outcome.failures().all(|f| f.engine != "wasmtime"), "the reference is never compared with itself");
     // The table names what regressed, by how much: 1/0.7 - 1 = +42.9%.
     assert!(table.contains("REGRESSED"), "{table}");
     assert!(table.contains("+42.9%"), "{table}");
-    assert!(
-        table.lines().next().unwrap().starts_with("verdict"),
-        "{table}"
-    );
-    assert!(
-        table
-            .trim_end()
-            .ends_with(&format!("time threshold {DEFAULT_THRESHOLD_PCT}%)")),
-        "{table}"
-    );
+    assert!(table.lines().next().unwrap().starts_with("verdict"), "{table}");
+    assert!(table.trim_end().ends_with(&format!("time threshold {DEFAULT_THRESHOLD_PCT}%)")), "{table}");
     let n = outcome.failures().count();
-    assert!(
-        table.contains(&format!("gate: FAILED, {n} regressions")),
-        "{table}"
-    );
-    assert_eq!(
-        table.lines().filter(|l| l.starts_with("REGRESSED")).count(),
-        n,
-        "{table}"
-    );
+    assert!(table.contains(&format!("gate: FAILED, {n} regressions")), "{table}");
+    assert_eq!(table.lines().filter(|l| l.starts_with("REGRESSED")).count(), n, "{table}");
 }
 
 #[test]
@@ -73,20 +48,11 @@ fn noise_below_the_threshold_passes_and_improvements_are_notes() {
     let outcome = gate(&faster(&current, 0.95), &current, DEFAULT_THRESHOLD_PCT);
     assert!(outcome.passed(), "{}", outcome.table());
     let outcome = gate(&faster(&current, 0.7), &current, 50.0);
-    assert!(
-        outcome.passed(),
-        "a 43% change passes a 50% threshold: {}",
-        outcome.table()
-    );
+    assert!(outcome.passed(), "a 43% change passes a 50% threshold: {}", outcome.table());
     // The current run being faster is never a failure, but is reported.
     let outcome = gate(&faster(&current, 1.5), &current, DEFAULT_THRESHOLD_PCT);
     assert!(outcome.passed(), "{}", outcome.table());
-    assert!(
-        outcome
-            .findings
-            .iter()
-            .any(|f| f.verdict == Verdict::Note && f.change.contains("faster"))
-    );
+    assert!(outcome.findings.iter().any(|f| f.verdict == Verdict::Note && f.change.contains("faster")));
 }
 
 #[test]
@@ -109,62 +75,35 @@ fn checksums_and_statuses_are_compared_exactly() {
     let mut current = baseline.clone();
     current.runs[0].checksum = Some(1);
     let outcome = gate(&baseline, &current, DEFAULT_THRESHOLD_PCT);
-    assert!(
-        outcome.failures().any(|f| f.check == "checksum"),
-        "{}",
-        outcome.table()
-    );
+    assert!(outcome.failures().any(|f| f.check == "checksum"), "{}", outcome.table());
 
     let mut current = baseline.clone();
-    let run = current
-        .runs
-        .iter_mut()
-        .find(|r| r.engine == "interp")
-        .unwrap();
+    let run = current.runs.iter_mut().find(|r| r.engine == "interp").unwrap();
     run.status = Status::ChecksumMismatch;
     run.error = Some("checksum 5, expected 1000".into());
     let outcome = gate(&baseline, &current, DEFAULT_THRESHOLD_PCT);
-    let f = outcome
-        .failures()
-        .find(|f| f.check == "status")
-        .expect("status failure");
-    assert_eq!(
-        (f.engine.as_str(), f.current.as_str()),
-        ("interp", "checksum mismatch")
-    );
+    let f = outcome.failures().find(|f| f.check == "status").expect("status failure");
+    assert_eq!((f.engine.as_str(), f.current.as_str()), ("interp", "checksum mismatch"));
 }
 
 #[test]
 fn a_run_missing_from_the_current_file_fails() {
     let baseline = results();
     let mut current = baseline.clone();
-    current
-        .runs
-        .retain(|r| !(r.engine == "winch" && r.program == "sort"));
+    current.runs.retain(|r| !(r.engine == "winch" && r.program == "sort"));
     let outcome = gate(&baseline, &current, DEFAULT_THRESHOLD_PCT);
     let f: Vec<_> = outcome.failures().collect();
     assert_eq!(f.len(), 1, "{}", outcome.table());
-    assert_eq!(
-        (f[0].check, f[0].engine.as_str(), f[0].program.as_str()),
-        ("missing", "winch", "sort")
-    );
+    assert_eq!((f[0].check, f[0].engine.as_str(), f[0].program.as_str()), ("missing", "winch", "sort"));
 }
 
 #[test]
 fn generated_code_growth_fails_on_the_same_cpu_only() {
     let baseline = results();
     let mut current = baseline.clone();
-    let run = current
-        .runs
-        .iter_mut()
-        .find(|r| r.code_bytes.is_some())
-        .unwrap();
+    let run = current.runs.iter_mut().find(|r| r.code_bytes.is_some()).unwrap();
     *run.code_bytes.as_mut().unwrap() += 1;
-    assert!(
-        gate(&baseline, &current, DEFAULT_THRESHOLD_PCT)
-            .failures()
-            .any(|f| f.check == "code bytes")
-    );
+    assert!(gate(&baseline, &current, DEFAULT_THRESHOLD_PCT).failures().any(|f| f.check == "code bytes"));
     current.machine.cpu = "Another CPU".into();
     let outcome = gate(&baseline, &current, DEFAULT_THRESHOLD_PCT);
     assert!(outcome.passed(), "{}", outcome.table());
@@ -174,28 +113,13 @@ fn generated_code_growth_fails_on_the_same_cpu_only() {
 #[test]
 fn spec_counts_and_divergences_are_gated() {
     let mut baseline = results();
-    let spec = |passed, failed| {
-        BTreeMap::from([(
-            "interp".to_string(),
-            SpecCounts {
-                passed,
-                failed,
-                skipped: 0,
-            },
-        )])
-    };
+    let spec = |passed, failed| BTreeMap::from([("interp".to_string(), SpecCounts { passed, failed, skipped: 0 })]);
     baseline.spec = Some(spec(1000, 0));
     let mut current = baseline.clone();
     assert!(gate(&baseline, &current, DEFAULT_THRESHOLD_PCT).passed());
     current.spec = Some(spec(999, 1));
     let outcome = gate(&baseline, &current, DEFAULT_THRESHOLD_PCT);
-    assert!(
-        outcome
-            .failures()
-            .any(|f| f.check == "spec" && f.engine == "interp"),
-        "{}",
-        outcome.table()
-    );
+    assert!(outcome.failures().any(|f| f.check == "spec" && f.engine == "interp"), "{}", outcome.table());
 
     let mut current = baseline.clone();
     current.diff = Some(DiffSummary {
@@ -208,11 +132,7 @@ fn spec_counts_and_divergences_are_gated() {
         ..DiffSummary::default()
     });
     let outcome = gate(&baseline, &current, DEFAULT_THRESHOLD_PCT);
-    assert!(
-        outcome.failures().any(|f| f.check == "differential"),
-        "{}",
-        outcome.table()
-    );
+    assert!(outcome.failures().any(|f| f.check == "differential"), "{}", outcome.table());
 }
 
 #[test]
@@ -227,10 +147,7 @@ fn a_diff_summary_reads_from_wasmlab_diff_json_and_hangs_fail() {
     let mut current = baseline.clone();
     current.diff = Some(diff);
     let outcome = gate(&baseline, &current, DEFAULT_THRESHOLD_PCT);
-    let f = outcome
-        .failures()
-        .find(|f| f.check == "differential" && f.program == "hangs")
-        .expect("a hang fails");
+    let f = outcome.failures().find(|f| f.check == "differential" && f.program == "hangs").expect("a hang fails");
     assert_eq!(f.current, "1", "{}", outcome.table());
 }
 
@@ -242,10 +159,7 @@ fn committed_baseline() -> PathBuf {
 fn the_committed_baseline_gates_against_itself_and_not_against_a_faster_copy() {
     let path = committed_baseline();
     let baseline = Results::load(&path).expect("reports/baseline.json is a results file");
-    assert!(
-        baseline.runs.iter().all(|r| r.status == Status::Ok),
-        "the baseline has failed runs"
-    );
+    assert!(baseline.runs.iter().all(|r| r.status == Status::Ok), "the baseline has failed runs");
     let outcome = gate(&baseline, &baseline, DEFAULT_THRESHOLD_PCT);
     assert!(outcome.passed(), "{}", outcome.table());
     let doctored = faster(&baseline, 0.7);
@@ -253,10 +167,7 @@ fn the_committed_baseline_gates_against_itself_and_not_against_a_faster_copy() {
     assert!(!outcome.passed());
     let engines = baseline.engine_names().len() - 1;
     assert_eq!(
-        outcome
-            .failures()
-            .filter(|f| f.check == "exec / wasmtime")
-            .count(),
+        outcome.failures().filter(|f| f.check == "exec / wasmtime").count(),
         engines * baseline.programs.len(),
         "{}",
         outcome.table()
@@ -275,14 +186,8 @@ fn wasmlab_gate_command_exits_non_zero_on_regression() {
         current: cur_path.clone(),
         threshold: 10.0,
     };
-    assert_eq!(
-        wasmlab_bench::run_gate(&args(&cur_path)).unwrap(),
-        std::process::ExitCode::SUCCESS
-    );
-    assert_eq!(
-        wasmlab_bench::run_gate(&args(&base_path)).unwrap(),
-        std::process::ExitCode::FAILURE
-    );
+    assert_eq!(wasmlab_bench::run_gate(&args(&cur_path)).unwrap(), std::process::ExitCode::SUCCESS);
+    assert_eq!(wasmlab_bench::run_gate(&args(&base_path)).unwrap(), std::process::ExitCode::FAILURE);
     let bad = wasmlab_bench::GateArgs {
         baseline: dir.path().join("missing.json"),
         current: cur_path.clone(),
@@ -292,10 +197,7 @@ fn wasmlab_gate_command_exits_non_zero_on_regression() {
     assert!(err.to_string().contains("missing.json"), "{err}");
 }
 
-fn fails_on<'a>(
-    outcome: &'a wasmlab_bench::GateOutcome,
-    check: &str,
-) -> Vec<&'a wasmlab_bench::gate::Finding> {
+fn fails_on<'a>(outcome: &'a wasmlab_bench::GateOutcome, check: &str) -> Vec<&'a wasmlab_bench::gate::Finding> {
     outcome.failures().filter(|f| f.check == check).collect()
 }
 
@@ -305,38 +207,25 @@ fn missing_spec_or_campaign_data_fails_naming_what_is_missing() {
     let mut bare = full.clone();
     bare.spec = None;
     bare.diff = None;
-    for (baseline, current, who) in [
-        (&full, &bare, "the current results"),
-        (&bare, &full, "the baseline"),
-        (&bare, &bare, "neither file"),
-    ] {
+    for (baseline, current, who) in
+        [(&full, &bare, "the current results"), (&bare, &full, "the baseline"), (&bare, &bare, "neither file")]
+    {
         let outcome = gate(baseline, current, DEFAULT_THRESHOLD_PCT);
         let table = outcome.table();
         let spec = fails_on(&outcome, "spec");
         assert_eq!(spec.len(), 1, "{table}");
-        assert!(
-            spec[0].change.starts_with(who) && spec[0].change.contains("spec-suite totals"),
-            "{table}"
-        );
+        assert!(spec[0].change.starts_with(who) && spec[0].change.contains("spec-suite totals"), "{table}");
         assert!(spec[0].change.contains("bench --spec"), "{table}");
         let diff = fails_on(&outcome, "differential");
         assert_eq!(diff.len(), 1, "{table}");
-        assert!(
-            diff[0].change.starts_with(who) && diff[0].change.contains("campaign summary"),
-            "{table}"
-        );
+        assert!(diff[0].change.starts_with(who) && diff[0].change.contains("campaign summary"), "{table}");
         assert!(diff[0].change.contains("bench --diff"), "{table}");
     }
     // An empty spec map is no data either, per engine.
     let mut current = full.clone();
     current.spec = Some(BTreeMap::new());
     let outcome = gate(&full, &current, DEFAULT_THRESHOLD_PCT);
-    assert_eq!(
-        fails_on(&outcome, "spec").len(),
-        full.engines.len(),
-        "{}",
-        outcome.table()
-    );
+    assert_eq!(fails_on(&outcome, "spec").len(), full.engines.len(), "{}", outcome.table());
 }
 
 #[test]
@@ -358,11 +247,7 @@ fn spec_totals_are_compared_exactly_per_engine() {
     assert_eq!(f[0].engine, "interp");
     assert!(f[0].change.contains("+5 skipped"), "{}", outcome.table());
     // A different total (the suite changed) fails too.
-    let outcome = gate(
-        &baseline,
-        &with("wasmi", &|c| c.passed += 3),
-        DEFAULT_THRESHOLD_PCT,
-    );
+    let outcome = gate(&baseline, &with("wasmi", &|c| c.passed += 3), DEFAULT_THRESHOLD_PCT);
     assert_eq!(fails_on(&outcome, "spec").len(), 1, "{}", outcome.table());
     // A new failure fails.
     let outcome = gate(
@@ -373,12 +258,7 @@ fn spec_totals_are_compared_exactly_per_engine() {
         }),
         DEFAULT_THRESHOLD_PCT,
     );
-    assert_eq!(
-        fails_on(&outcome, "spec")[0].engine,
-        "winch",
-        "{}",
-        outcome.table()
-    );
+    assert_eq!(fails_on(&outcome, "spec")[0].engine, "winch", "{}", outcome.table());
     // Failures turned passes on the same assertions: a note to refresh.
     let worse = with("winch", &|c| {
         c.passed -= 1;
@@ -386,37 +266,17 @@ fn spec_totals_are_compared_exactly_per_engine() {
     });
     let outcome = gate(&worse, &baseline, DEFAULT_THRESHOLD_PCT);
     assert!(outcome.passed(), "{}", outcome.table());
-    assert!(
-        outcome
-            .findings
-            .iter()
-            .any(|f| f.check == "spec" && f.change.contains("refresh"))
-    );
+    assert!(outcome.findings.iter().any(|f| f.check == "spec" && f.change.contains("refresh")));
     // An engine of the baseline without totals fails; a new one is a note.
     let mut current = baseline.clone();
     let spec = current.spec.as_mut().unwrap();
     spec.remove("wasmi");
-    spec.insert(
-        "regjit".into(),
-        SpecCounts {
-            passed: 1000,
-            failed: 0,
-            skipped: 0,
-        },
-    );
+    spec.insert("regjit".into(), SpecCounts { passed: 1000, failed: 0, skipped: 0 });
     let outcome = gate(&baseline, &current, DEFAULT_THRESHOLD_PCT);
     let f = fails_on(&outcome, "spec");
-    assert_eq!(
-        (f.len(), f[0].engine.as_str()),
-        (1, "wasmi"),
-        "{}",
-        outcome.table()
-    );
+    assert_eq!((f.len(), f[0].engine.as_str()), (1, "wasmi"), "{}", outcome.table());
     assert!(
-        outcome
-            .findings
-            .iter()
-            .any(|f| f.verdict == Verdict::Note && f.check == "spec" && f.engine == "regjit"),
+        outcome.findings.iter().any(|f| f.verdict == Verdict::Note && f.check == "spec" && f.engine == "regjit"),
         "{}",
         outcome.table()
     );
@@ -434,21 +294,11 @@ fn campaign_findings_fail_and_counts_of_the_same_cases_are_exact() {
     // A crash fails whatever else matches.
     let outcome = gate(&baseline, &with(&|d| d.crashes = 1), DEFAULT_THRESHOLD_PCT);
     let f = fails_on(&outcome, "differential");
-    assert!(
-        f.iter().any(|f| f.program == "crashes" && f.current == "1"),
-        "{}",
-        outcome.table()
-    );
+    assert!(f.iter().any(|f| f.program == "crashes" && f.current == "1"), "{}", outcome.table());
     // The same seed, engines and module count are the same cases: another
     // outcome count, or another per-engine outcome, fails.
     let outcome = gate(&baseline, &with(&|d| d.trapped += 1), DEFAULT_THRESHOLD_PCT);
-    assert!(
-        fails_on(&outcome, "differential")
-            .iter()
-            .any(|f| f.program == "trapped"),
-        "{}",
-        outcome.table()
-    );
+    assert!(fails_on(&outcome, "differential").iter().any(|f| f.program == "trapped"), "{}", outcome.table());
     let outcome = gate(
         &baseline,
         &with(&|d| {
@@ -478,12 +328,7 @@ fn campaign_findings_fail_and_counts_of_the_same_cases_are_exact() {
     ] {
         let outcome = gate(&baseline, &other, DEFAULT_THRESHOLD_PCT);
         assert!(outcome.passed(), "{}", outcome.table());
-        assert!(
-            outcome
-                .findings
-                .iter()
-                .any(|f| f.check == "differential" && f.program == "cases")
-        );
+        assert!(outcome.findings.iter().any(|f| f.check == "differential" && f.program == "cases"));
     }
     // ...but findings still fail there.
     let outcome = gate(
@@ -494,36 +339,18 @@ fn campaign_findings_fail_and_counts_of_the_same_cases_are_exact() {
         }),
         DEFAULT_THRESHOLD_PCT,
     );
-    assert!(
-        fails_on(&outcome, "differential")
-            .iter()
-            .any(|f| f.program == "divergences")
-    );
+    assert!(fails_on(&outcome, "differential").iter().any(|f| f.program == "divergences"));
     // A campaign that ran nothing, or left out an engine of the baseline, fails.
     let outcome = gate(&baseline, &with(&|d| d.modules = 0), DEFAULT_THRESHOLD_PCT);
+    assert!(fails_on(&outcome, "differential").iter().any(|f| f.program == "modules"));
+    let outcome = gate(&baseline, &with(&|d| d.engines.retain(|e| e != "winch")), DEFAULT_THRESHOLD_PCT);
     assert!(
-        fails_on(&outcome, "differential")
-            .iter()
-            .any(|f| f.program == "modules")
-    );
-    let outcome = gate(
-        &baseline,
-        &with(&|d| d.engines.retain(|e| e != "winch")),
-        DEFAULT_THRESHOLD_PCT,
-    );
-    assert!(
-        fails_on(&outcome, "differential")
-            .iter()
-            .any(|f| f.engine == "winch" && f.program == "engines"),
+        fails_on(&outcome, "differential").iter().any(|f| f.engine == "winch" && f.program == "engines"),
         "{}",
         outcome.table()
     );
     // A new engine in the campaign is a note (the cases change with it).
-    let outcome = gate(
-        &baseline,
-        &with(&|d| d.engines.push("tjit".into())),
-        DEFAULT_THRESHOLD_PCT,
-    );
+    let outcome = gate(&baseline, &with(&|d| d.engines.push("tjit".into())), DEFAULT_THRESHOLD_PCT);
     assert!(outcome.passed(), "{}", outcome.table());
 }
 
@@ -534,12 +361,7 @@ fn a_workload_mismatch_fails_instead_of_skipping_the_checks() {
     current.programs[1].arg += 1;
     let outcome = gate(&baseline, &current, DEFAULT_THRESHOLD_PCT);
     let f = fails_on(&outcome, "workload");
-    assert_eq!(
-        (f.len(), f[0].program.as_str()),
-        (1, "sort"),
-        "{}",
-        outcome.table()
-    );
+    assert_eq!((f.len(), f[0].program.as_str()), (1, "sort"), "{}", outcome.table());
     assert!(f[0].change.contains("not comparable"));
     // A program the current file did not run at all.
     let mut current = baseline.clone();
@@ -547,56 +369,29 @@ fn a_workload_mismatch_fails_instead_of_skipping_the_checks() {
     current.runs.retain(|r| r.program != "large");
     let outcome = gate(&baseline, &current, DEFAULT_THRESHOLD_PCT);
     let f = fails_on(&outcome, "workload");
-    assert_eq!(
-        (f.len(), f[0].program.as_str()),
-        (1, "large"),
-        "{}",
-        outcome.table()
-    );
+    assert_eq!((f.len(), f[0].program.as_str()), (1, "large"), "{}", outcome.table());
     // Quick against full is another workload everywhere.
     let mut current = baseline.clone();
     current.quick = false;
-    assert_eq!(
-        fails_on(&gate(&baseline, &current, DEFAULT_THRESHOLD_PCT), "mode").len(),
-        1
-    );
+    assert_eq!(fails_on(&gate(&baseline, &current, DEFAULT_THRESHOLD_PCT), "mode").len(), 1);
 }
 
 #[test]
 fn a_ratio_missing_from_either_file_fails() {
     let baseline = results();
     let mut current = baseline.clone();
-    let run = current
-        .runs
-        .iter_mut()
-        .find(|r| r.engine == "wasmi" && r.program == "fib")
-        .unwrap();
+    let run = current.runs.iter_mut().find(|r| r.engine == "wasmi" && r.program == "fib").unwrap();
     run.ratios.exec_cpu_vs_wasmtime = None;
     // The wall-time ratio stands in when one file lacks the CPU one.
     assert!(gate(&baseline, &current, DEFAULT_THRESHOLD_PCT).passed());
-    let run = current
-        .runs
-        .iter_mut()
-        .find(|r| r.engine == "wasmi" && r.program == "fib")
-        .unwrap();
+    let run = current.runs.iter_mut().find(|r| r.engine == "wasmi" && r.program == "fib").unwrap();
     run.ratios.exec_vs_wasmtime = None;
     let outcome = gate(&baseline, &current, DEFAULT_THRESHOLD_PCT);
     let f = fails_on(&outcome, "exec / wasmtime");
-    assert_eq!(
-        (f.len(), f[0].engine.as_str(), f[0].program.as_str()),
-        (1, "wasmi", "fib"),
-        "{}",
-        outcome.table()
-    );
+    assert_eq!((f.len(), f[0].engine.as_str(), f[0].program.as_str()), (1, "wasmi", "fib"), "{}", outcome.table());
     assert!(f[0].change.contains("current results"));
     let outcome = gate(&current, &baseline, DEFAULT_THRESHOLD_PCT);
-    assert!(
-        fails_on(&outcome, "exec / wasmtime")[0]
-            .change
-            .contains("baseline"),
-        "{}",
-        outcome.table()
-    );
+    assert!(fails_on(&outcome, "exec / wasmtime")[0].change.contains("baseline"), "{}", outcome.table());
     // Startup ratios, where the baseline's startup is long enough to gate.
     let mut current = baseline.clone();
     for r in current.runs.iter_mut().filter(|r| r.engine == "winch") {
@@ -604,12 +399,7 @@ fn a_ratio_missing_from_either_file_fails() {
         r.ratios.startup_vs_wasmtime = None;
     }
     let outcome = gate(&baseline, &current, DEFAULT_THRESHOLD_PCT);
-    assert_eq!(
-        fails_on(&outcome, "startup / wasmtime").len(),
-        3,
-        "{}",
-        outcome.table()
-    );
+    assert_eq!(fails_on(&outcome, "startup / wasmtime").len(), 3, "{}", outcome.table());
 }
 
 #[test]
@@ -618,35 +408,14 @@ fn an_engine_missing_from_the_current_file_fails_and_a_new_one_is_a_note() {
     let current = common::results_with(&["wasmtime", "wasmtime-aot", "winch", "wasmi"]);
     let outcome = gate(&baseline, &current, DEFAULT_THRESHOLD_PCT);
     let f = fails_on(&outcome, "engine");
-    assert_eq!(
-        (f.len(), f[0].engine.as_str()),
-        (1, "interp"),
-        "{}",
-        outcome.table()
-    );
+    assert_eq!((f.len(), f[0].engine.as_str()), (1, "interp"), "{}", outcome.table());
     // One row for the engine, not one per program.
-    assert!(
-        fails_on(&outcome, "missing").is_empty(),
-        "{}",
-        outcome.table()
-    );
+    assert!(fails_on(&outcome, "missing").is_empty(), "{}", outcome.table());
 
-    let current = common::results_with(&[
-        "wasmtime",
-        "wasmtime-aot",
-        "winch",
-        "wasmi",
-        "interp",
-        "regjit",
-    ]);
+    let current = common::results_with(&["wasmtime", "wasmtime-aot", "winch", "wasmi", "interp", "regjit"]);
     let outcome = gate(&baseline, &current, DEFAULT_THRESHOLD_PCT);
     assert!(outcome.passed(), "{}", outcome.table());
-    assert!(
-        outcome
-            .findings
-            .iter()
-            .any(|f| f.check == "engine" && f.engine == "regjit" && f.verdict == Verdict::Note)
-    );
+    assert!(outcome.findings.iter().any(|f| f.check == "engine" && f.engine == "regjit" && f.verdict == Verdict::Note));
 }
 
 #[test]
@@ -664,21 +433,10 @@ fn spec_and_campaign_files_are_read_strictly() {
             "wasmtime":{"passed":52222,"failed":0,"skipped":0}},"files":[]}"#,
     );
     let totals = wasmlab_bench::results::load_spec_json(&spec).unwrap();
-    assert_eq!(
-        totals["interp"],
-        SpecCounts {
-            passed: 27955,
-            failed: 0,
-            skipped: 24678
-        }
-    );
+    assert_eq!(totals["interp"], SpecCounts { passed: 27955, failed: 0, skipped: 24678 });
     assert_eq!(totals.len(), 2);
     // Not a spec report: an error naming the file, never zeros.
-    for bad in [
-        r#"{}"#,
-        r#"{"totals":{}}"#,
-        r#"{"totals":{"interp":{"passed":1}}}"#,
-    ] {
+    for bad in [r#"{}"#, r#"{"totals":{}}"#, r#"{"totals":{"interp":{"passed":1}}}"#] {
         let p = write("bad-spec.json", bad);
         let err = wasmlab_bench::results::load_spec_json(&p).unwrap_err();
         assert!(err.to_string().contains("bad-spec.json"), "{err}");
@@ -692,16 +450,10 @@ fn spec_and_campaign_files_are_read_strictly() {
         "classes":{},"findings":[],"some_new_field":true}"#,
     );
     let d = wasmlab_bench::results::load_diff_json(&diff).unwrap();
-    assert_eq!(
-        (d.seed, d.modules, d.known, d.trapped),
-        (Some(7), 120, 3, 40)
-    );
+    assert_eq!((d.seed, d.modules, d.known, d.trapped), (Some(7), 120, 3, 40));
     assert_eq!(d.pairs[0].counts["agree"], 117);
     // A summary without its findings counts must not read as a clean campaign.
-    let p = write(
-        "bad-diff.json",
-        r#"{"engines":["wasmtime"],"seed":1,"modules":5,"calls":9}"#,
-    );
+    let p = write("bad-diff.json", r#"{"engines":["wasmtime"],"seed":1,"modules":5,"calls":9}"#);
     let err = wasmlab_bench::results::load_diff_json(&p).unwrap_err();
     assert!(err.to_string().contains("bad-diff.json"), "{err}");
 }
@@ -711,20 +463,12 @@ fn the_startup_floor_applies_to_the_figure_compared() {
     // wasmi's startup: a slow median (a page-fault storm in some samples)
     // but a least CPU time far under the floor; the gate compares the least.
     let mut baseline = results();
-    let run = baseline
-        .runs
-        .iter_mut()
-        .find(|r| r.engine == "wasmi" && r.program == "sort")
-        .unwrap();
+    let run = baseline.runs.iter_mut().find(|r| r.engine == "wasmi" && r.program == "sort").unwrap();
     run.startup.as_mut().unwrap().total_ms.p50 = 2.0;
     run.startup_cpu.as_mut().unwrap().min = 0.2;
     baseline.compute_ratios();
     let mut current = baseline.clone();
-    let run = current
-        .runs
-        .iter_mut()
-        .find(|r| r.engine == "wasmi" && r.program == "sort")
-        .unwrap();
+    let run = current.runs.iter_mut().find(|r| r.engine == "wasmi" && r.program == "sort").unwrap();
     run.startup_cpu.as_mut().unwrap().min = 0.4;
     current.compute_ratios();
     let outcome = gate(&baseline, &current, DEFAULT_THRESHOLD_PCT);
@@ -732,20 +476,11 @@ fn the_startup_floor_applies_to_the_figure_compared() {
     // Above the floor, the same doubling fails.
     let (mut baseline, mut current) = (baseline, current);
     for (r, ms) in [(&mut baseline, 0.6), (&mut current, 1.2)] {
-        let run = r
-            .runs
-            .iter_mut()
-            .find(|r| r.engine == "wasmi" && r.program == "sort")
-            .unwrap();
+        let run = r.runs.iter_mut().find(|r| r.engine == "wasmi" && r.program == "sort").unwrap();
         run.startup_cpu.as_mut().unwrap().min = ms;
         r.compute_ratios();
     }
     let outcome = gate(&baseline, &current, DEFAULT_THRESHOLD_PCT);
     let f = fails_on(&outcome, "startup / wasmtime");
-    assert_eq!(
-        (f.len(), f[0].engine.as_str(), f[0].program.as_str()),
-        (1, "wasmi", "sort"),
-        "{}",
-        outcome.table()
-    );
+    assert_eq!((f.len(), f[0].engine.as_str(), f[0].program.as_str()), (1, "wasmi", "sort"), "{}", outcome.table());
 }

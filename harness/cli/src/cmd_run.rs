@@ -97,8 +97,12 @@ pub fn parse_arg(s: &str, ty: ValType) -> Result<Val, String> {
         Some(if neg { -v } else { v })
     };
     Ok(match ty {
-        ValType::I32 => Val::I32(int(s).filter(|v| *v >= i32::MIN as i128 && *v <= u32::MAX as i128).ok_or_else(bad)? as i32),
-        ValType::I64 => Val::I64(int(s).filter(|v| *v >= i64::MIN as i128 && *v <= u64::MAX as i128).ok_or_else(bad)? as i64),
+        ValType::I32 => {
+            Val::I32(int(s).filter(|v| *v >= i32::MIN as i128 && *v <= u32::MAX as i128).ok_or_else(bad)? as i32)
+        }
+        ValType::I64 => {
+            Val::I64(int(s).filter(|v| *v >= i64::MIN as i128 && *v <= u64::MAX as i128).ok_or_else(bad)? as i64)
+        }
         ValType::F32 => Val::F32(match s.strip_prefix("0x") {
             Some(h) => u32::from_str_radix(h, 16).map_err(|_| bad())?,
             None => s.parse::<f32>().map_err(|_| bad())?.to_bits(),
@@ -107,14 +111,15 @@ pub fn parse_arg(s: &str, ty: ValType) -> Result<Val, String> {
             Some(h) => u64::from_str_radix(h, 16).map_err(|_| bad())?,
             None => s.parse::<f64>().map_err(|_| bad())?.to_bits(),
         }),
-        ValType::V128 => Val::V128(s.strip_prefix("0x").and_then(|h| u128::from_str_radix(h, 16).ok()).ok_or_else(bad)?),
+        ValType::V128 => {
+            Val::V128(s.strip_prefix("0x").and_then(|h| u128::from_str_radix(h, 16).ok()).ok_or_else(bad)?)
+        }
         ValType::FuncRef if s == "null" => Val::FuncRef(None),
         ValType::ExternRef if s == "null" => Val::ExternRef(None),
         ValType::ExternRef => Val::ExternRef(Some(s.parse().map_err(|_| bad())?)),
         ValType::FuncRef => return Err(bad()),
     })
 }
-
 
 #[cfg(test)]
 mod tests {

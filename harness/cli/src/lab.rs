@@ -76,13 +76,9 @@ pub fn run(args: &LabArgs) -> CliResult {
     };
 
     println!("== 3/4 benchmark ({}) of every engine on the corpus", if args.full { "full" } else { "quick" });
-    let mut results = wasmlab_bench::bench(&BenchOptions {
-        quick: !args.full,
-        memory: true,
-        progress: true,
-        ..Default::default()
-    })
-    .map_err(|e| e.to_string())?;
+    let mut results =
+        wasmlab_bench::bench(&BenchOptions { quick: !args.full, memory: true, progress: true, ..Default::default() })
+            .map_err(|e| e.to_string())?;
     results.spec = Some(
         spec.totals
             .iter()

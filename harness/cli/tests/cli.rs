@@ -129,8 +129,16 @@ fn aot_compile_run_inspect_and_damaged_artifacts() {
 #[test]
 fn wast_exit_status_and_json() {
     let dir = tempfile::tempdir().unwrap();
-    let good = write(dir.path(), "good.wast", b"(module (func (export \"f\") (result i32) i32.const 1)) (assert_return (invoke \"f\") (i32.const 1))");
-    let bad = write(dir.path(), "bad.wast", b"(module (func (export \"f\") (result i32) i32.const 1)) (assert_return (invoke \"f\") (i32.const 2))");
+    let good = write(
+        dir.path(),
+        "good.wast",
+        b"(module (func (export \"f\") (result i32) i32.const 1)) (assert_return (invoke \"f\") (i32.const 1))",
+    );
+    let bad = write(
+        dir.path(),
+        "bad.wast",
+        b"(module (func (export \"f\") (result i32) i32.const 1)) (assert_return (invoke \"f\") (i32.const 2))",
+    );
     let json = dir.path().join("r.json");
     let out = wasmlab(&["wast", &good, "--engine", "wasmtime", "--engine", "wasmi", "--json", json.to_str().unwrap()]);
     assert!(out.status.success(), "{:?}", text(&out));

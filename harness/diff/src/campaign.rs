@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use wasmlab_contract::Error;
 
-use crate::finding::{self, CaseInfo};
 use crate::cases::{Call, Generator};
+use crate::finding::{self, CaseInfo};
 use crate::oracle::{CaseReport, Divergence, EngineReport, Status, Verdict};
 use crate::rng;
 use crate::worker::{self, Job, Outcome, Reply, Worker, WorkerCommand};
@@ -422,13 +422,11 @@ fn isolated_finding(sh: &Shared, index: u64, kind: &str, status: &str, stderr: &
         }
     }
     let status_of = if kind == "hang" { Status::Hung } else { Status::Crashed };
-    let tail: String = stderr.lines().rev().take(12).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
+    let tail: String =
+        stderr.lines().rev().take(12).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
     let blamed = if culprits.is_empty() { sh.cfg.engines.clone() } else { culprits.clone() };
-    let note = if culprits.is_empty() {
-        format!("{status} (no engine reproduces it alone)")
-    } else {
-        status.to_string()
-    };
+    let note =
+        if culprits.is_empty() { format!("{status} (no engine reproduces it alone)") } else { status.to_string() };
     CaseReport {
         reference: reference.clone(),
         engines: sh
@@ -439,7 +437,11 @@ fn isolated_finding(sh: &Shared, index: u64, kind: &str, status: &str, stderr: &
                 if blamed.contains(e) {
                     EngineReport { engine: e.clone(), status: status_of, note: note.clone() }
                 } else {
-                    EngineReport { engine: e.clone(), status: Status::Inconclusive, note: format!("another engine's {kind}") }
+                    EngineReport {
+                        engine: e.clone(),
+                        status: Status::Inconclusive,
+                        note: format!("another engine's {kind}"),
+                    }
                 }
             })
             .collect(),
@@ -573,7 +575,8 @@ fn shrink_finding(
                     w = None;
                 }
                 r.report.is_some_and(|rep| {
-                    finding::same_class(&rep, d) || (d.kind == "crash" && rep.status(&d.engine) == Some(Status::Crashed))
+                    finding::same_class(&rep, d)
+                        || (d.kind == "crash" && rep.status(&d.engine) == Some(Status::Crashed))
                 })
             }
             Outcome::Died { .. } => {

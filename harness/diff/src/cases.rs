@@ -133,8 +133,7 @@ pub fn smith_module_from(features: Features, u: &mut Unstructured<'_>) -> Result
 }
 
 fn smith_module_with(config: wasm_smith::Config, u: &mut Unstructured<'_>) -> Result<Vec<u8>, Error> {
-    let mut module = wasm_smith::Module::new(config, u)
-        .map_err(|e| Error::Internal(format!("wasm-smith: {e}")))?;
+    let mut module = wasm_smith::Module::new(config, u).map_err(|e| Error::Internal(format!("wasm-smith: {e}")))?;
     let fuel = module.ensure_termination(WASM_FUEL).map_err(|e| Error::Internal(format!("wasm-smith: {e}")))?;
     let wasm = module.to_bytes();
     Ok(add_refuel(&wasm, fuel).unwrap_or(wasm))
@@ -179,22 +178,38 @@ fn add_refuel(wasm: &[u8], fuel: u32) -> Option<Vec<u8>> {
     type R<T> = Result<T, ReencodeError<std::convert::Infallible>>;
     impl Reencode for Refuel {
         type Error = std::convert::Infallible;
-        fn parse_type_section(&mut self, t: &mut wasm_encoder::TypeSection, s: wasmparser::TypeSectionReader<'_>) -> R<()> {
+        fn parse_type_section(
+            &mut self,
+            t: &mut wasm_encoder::TypeSection,
+            s: wasmparser::TypeSectionReader<'_>,
+        ) -> R<()> {
             utils::parse_type_section(self, t, s)?;
             t.ty().function([], []);
             Ok(())
         }
-        fn parse_function_section(&mut self, f: &mut wasm_encoder::FunctionSection, s: wasmparser::FunctionSectionReader<'_>) -> R<()> {
+        fn parse_function_section(
+            &mut self,
+            f: &mut wasm_encoder::FunctionSection,
+            s: wasmparser::FunctionSectionReader<'_>,
+        ) -> R<()> {
             utils::parse_function_section(self, f, s)?;
             f.function(self.ty);
             Ok(())
         }
-        fn parse_export_section(&mut self, e: &mut wasm_encoder::ExportSection, s: wasmparser::ExportSectionReader<'_>) -> R<()> {
+        fn parse_export_section(
+            &mut self,
+            e: &mut wasm_encoder::ExportSection,
+            s: wasmparser::ExportSectionReader<'_>,
+        ) -> R<()> {
             utils::parse_export_section(self, e, s)?;
             e.export(REFUEL, wasm_encoder::ExportKind::Func, self.func);
             Ok(())
         }
-        fn parse_code_section(&mut self, c: &mut wasm_encoder::CodeSection, s: wasmparser::CodeSectionReader<'_>) -> R<()> {
+        fn parse_code_section(
+            &mut self,
+            c: &mut wasm_encoder::CodeSection,
+            s: wasmparser::CodeSectionReader<'_>,
+        ) -> R<()> {
             utils::parse_code_section(self, c, s)?;
             let mut f = wasm_encoder::Function::new([]);
             f.instruction(&wasm_encoder::Instruction::I32Const(WASM_FUEL as i32));
@@ -233,7 +248,8 @@ pub fn plan(wasm: &[u8], rng: &mut Rng) -> Vec<Call> {
             if calls.len() - refuels >= MAX_CALLS {
                 break 'rounds;
             }
-            let name_hash = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x1000_0000_01b3));
+            let name_hash =
+                name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x1000_0000_01b3));
             let mut args_rng = Rng::derive(base, name_hash, round as u64);
             let args = ty.params.iter().map(|&t| vals::arbitrary(t, &mut args_rng)).collect();
             if refuel {
@@ -396,7 +412,10 @@ mod tests {
         };
         let (with, without) = (trapped(0), trapped(100));
         // Calls that return: about 0.35 with traps allowed, 0.65 without.
-        assert!(1.0 - without > 1.5 * (1.0 - with), "trapping share {with:.2} with traps allowed, {without:.2} without");
+        assert!(
+            1.0 - without > 1.5 * (1.0 - with),
+            "trapping share {with:.2} with traps allowed, {without:.2} without"
+        );
     }
 
     #[test]

@@ -11,9 +11,9 @@ use std::time::Duration;
 use wasmlab_contract::{Engine, EngineConfig, Error};
 
 use crate::campaign::{self, CampaignConfig};
+use crate::cases::{self, Call};
 use crate::engines;
 use crate::finding::{self, Repro};
-use crate::cases::{self, Call};
 use crate::oracle::{Oracle, Verdict};
 use crate::rng::Rng;
 use crate::worker::WorkerCommand;
@@ -144,7 +144,8 @@ pub fn load_replay(path: &Path, engines_arg: Option<&str>) -> Result<Replay, Err
     let chosen = engines_arg.map(engines::parse_list).transpose()?;
     if path.is_dir() {
         let r = Repro::load(path)?;
-        let mut names = chosen.or_else(|| r.info.as_ref().map(|i| i.engines.clone())).unwrap_or_else(engines::default_names);
+        let mut names =
+            chosen.or_else(|| r.info.as_ref().map(|i| i.engines.clone())).unwrap_or_else(engines::default_names);
         engines::order(&mut names);
         return Ok(Replay { engines: names, wasm: r.wasm, calls: r.calls });
     }
@@ -155,8 +156,9 @@ pub fn load_replay(path: &Path, engines_arg: Option<&str>) -> Result<Replay, Err
         let calls = cases::plan(&wasm, &mut Rng::new(plan_seed));
         return Ok(Replay { engines: chosen.unwrap_or_else(engines::default_names), wasm, calls });
     }
-    let case = crate::fuzz::decode_differential(&data, |n| crate::fuzz::engine(n).map(|e| e.features()).unwrap_or_default())
-        .ok_or_else(|| Error::Usage(format!("{}: too short to be a differential fuzzer input", path.display())))?;
+    let case =
+        crate::fuzz::decode_differential(&data, |n| crate::fuzz::engine(n).map(|e| e.features()).unwrap_or_default())
+            .ok_or_else(|| Error::Usage(format!("{}: too short to be a differential fuzzer input", path.display())))?;
     Ok(Replay { engines: chosen.unwrap_or(case.engines), wasm: case.wasm, calls: case.calls })
 }
 
@@ -176,7 +178,13 @@ pub fn run_repro(args: &ReproArgs) -> Result<ExitCode, Error> {
     let mut report = oracle.run(&replay.wasm, &replay.calls);
     crate::known::excuse(&mut report, &replay.wasm, &replay.calls, &oracle);
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "module: {} bytes, {} calls, engines: {}", replay.wasm.len(), replay.calls.len(), replay.engines.join(","));
+    let _ = writeln!(
+        out,
+        "module: {} bytes, {} calls, engines: {}",
+        replay.wasm.len(),
+        replay.calls.len(),
+        replay.engines.join(",")
+    );
     let _ = write!(out, "{}", finding::report_text(&report));
     let verdict = report.verdict();
     let _ = writeln!(out, "verdict: {verdict:?}");

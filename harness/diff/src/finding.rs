@@ -134,14 +134,12 @@ impl Repro {
         };
         let calls_path = dir.join("calls.json");
         let text = std::fs::read_to_string(&calls_path).map_err(|e| io(&calls_path, e))?;
-        let calls: Vec<CallText> = serde_json::from_str(&text)
-            .map_err(|e| Error::Usage(format!("{}: {e}", calls_path.display())))?;
+        let calls: Vec<CallText> =
+            serde_json::from_str(&text).map_err(|e| Error::Usage(format!("{}: {e}", calls_path.display())))?;
         let calls = calls.iter().map(Call::from_text).collect::<Result<Vec<_>, _>>()?;
         let info_path = dir.join("case.json");
         let info = match std::fs::read_to_string(&info_path) {
-            Ok(t) => Some(
-                serde_json::from_str(&t).map_err(|e| Error::Usage(format!("{}: {e}", info_path.display())))?,
-            ),
+            Ok(t) => Some(serde_json::from_str(&t).map_err(|e| Error::Usage(format!("{}: {e}", info_path.display())))?),
             Err(_) => None,
         };
         Ok(Repro { dir: dir.to_path_buf(), wasm, calls, info })

@@ -17,8 +17,8 @@ use std::sync::{Arc, OnceLock};
 use arbitrary::Unstructured;
 use wasmlab_contract::{Engine, EngineConfig, Error, Features};
 
-use crate::engines;
 use crate::cases::{self, Call};
+use crate::engines;
 use crate::oracle::{Oracle, Verdict};
 use crate::rng::Rng;
 

@@ -85,10 +85,7 @@ pub fn excuse(report: &mut CaseReport, wasm: &[u8], calls: &[Call], oracle: &Ora
 /// does on the original, and `engine` on it agrees with the reference on
 /// the original. `Err` says which of these failed.
 pub fn confirm(oracle: &Oracle, engine: &str, original: &[u8], rewritten: &[u8], calls: &[Call]) -> Result<(), String> {
-    oracle
-        .common_features()
-        .check(rewritten)
-        .map_err(|e| format!("the rewritten module does not validate: {e}"))?;
+    oracle.common_features().check(rewritten).map_err(|e| format!("the rewritten module does not validate: {e}"))?;
     let reference = oracle.engines()[0].clone();
     let peer = oracle
         .engines()
@@ -97,7 +94,11 @@ pub fn confirm(oracle: &Oracle, engine: &str, original: &[u8], rewritten: &[u8],
         .cloned()
         .ok_or_else(|| format!("{engine} is not in the oracle"))?;
     let on_rewrite = |e: &Arc<dyn Engine>| -> Arc<dyn Engine> {
-        Arc::new(OnRewrite { inner: e.clone(), name: intern(format!("{} (rewritten)", e.name())), wasm: rewritten.to_vec() })
+        Arc::new(OnRewrite {
+            inner: e.clone(),
+            name: intern(format!("{} (rewritten)", e.name())),
+            wasm: rewritten.to_vec(),
+        })
     };
     let (ref_rewritten, peer_rewritten) = (on_rewrite(&reference), on_rewrite(&peer));
     let names = (ref_rewritten.name(), peer_rewritten.name());
@@ -200,7 +201,10 @@ pub fn has_block_with_params(wasm: &[u8]) -> bool {
                 let Ok(mut ops) = body.get_operators_reader() else { return false };
                 while !ops.eof() {
                     match ops.read() {
-                        Ok(Operator::If { blockty: BlockType::FuncType(i) } | Operator::Block { blockty: BlockType::FuncType(i) }) => {
+                        Ok(
+                            Operator::If { blockty: BlockType::FuncType(i) }
+                            | Operator::Block { blockty: BlockType::FuncType(i) },
+                        ) => {
                             if params.get(i as usize).is_some_and(|&n| n > 0) {
                                 return true;
                             }
@@ -221,10 +225,40 @@ fn is_comparison(op: &Operator) -> bool {
     use Operator::*;
     matches!(
         op,
-        I32Eqz | I32Eq | I32Ne | I32LtS | I32LtU | I32GtS | I32GtU | I32LeS | I32LeU | I32GeS | I32GeU
-            | I64Eqz | I64Eq | I64Ne | I64LtS | I64LtU | I64GtS | I64GtU | I64LeS | I64LeU | I64GeS | I64GeU
-            | F32Eq | F32Ne | F32Lt | F32Gt | F32Le | F32Ge
-            | F64Eq | F64Ne | F64Lt | F64Gt | F64Le | F64Ge
+        I32Eqz
+            | I32Eq
+            | I32Ne
+            | I32LtS
+            | I32LtU
+            | I32GtS
+            | I32GtU
+            | I32LeS
+            | I32LeU
+            | I32GeS
+            | I32GeU
+            | I64Eqz
+            | I64Eq
+            | I64Ne
+            | I64LtS
+            | I64LtU
+            | I64GtS
+            | I64GtU
+            | I64LeS
+            | I64LeU
+            | I64GeS
+            | I64GeU
+            | F32Eq
+            | F32Ne
+            | F32Lt
+            | F32Gt
+            | F32Le
+            | F32Ge
+            | F64Eq
+            | F64Ne
+            | F64Lt
+            | F64Gt
+            | F64Le
+            | F64Ge
     )
 }
 
@@ -478,7 +512,10 @@ struct Frame {
 
 impl Lowerer {
     /// The block type `[] -> [results]`.
-    fn results_only(&self, results: &[ValType]) -> Result<wasm_encoder::BlockType, wasm_encoder::reencode::Error<std::convert::Infallible>> {
+    fn results_only(
+        &self,
+        results: &[ValType],
+    ) -> Result<wasm_encoder::BlockType, wasm_encoder::reencode::Error<std::convert::Infallible>> {
         Ok(match results.len() {
             0 => wasm_encoder::BlockType::Empty,
             1 => wasm_encoder::BlockType::Result(RoundtripReencoder.val_type(results[0])?),
@@ -520,7 +557,9 @@ impl Reencode for Lowerer {
             count += n;
             locals.push((n, RoundtripReencoder.val_type(ty)?));
         }
-        let mut fresh = |ty: ValType, locals: &mut Vec<(u32, wasm_encoder::ValType)>| -> Result<u32, wasm_encoder::reencode::Error<Self::Error>> {
+        let mut fresh = |ty: ValType,
+                         locals: &mut Vec<(u32, wasm_encoder::ValType)>|
+         -> Result<u32, wasm_encoder::reencode::Error<Self::Error>> {
             locals.push((1, RoundtripReencoder.val_type(ty)?));
             count += 1;
             Ok(count - 1)
@@ -592,8 +631,8 @@ impl Reencode for Lowerer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::oracle::EngineReport;
     use crate::oracle::Divergence;
+    use crate::oracle::EngineReport;
 
     fn report(engine: &str) -> CaseReport {
         CaseReport {
@@ -711,7 +750,9 @@ mod tests {
 
         // Through `excuse`: a rule whose rewriter is broken excuses nothing.
         let broken = Rule {
-            workaround: |_| wat::parse_str(r#"(module (func (export "f") (param i32 i32) (result i32) i32.const 0))"#).ok(),
+            workaround: |_| {
+                wat::parse_str(r#"(module (func (export "f") (param i32 i32) (result i32) i32.const 0))"#).ok()
+            },
             ..RULES[0]
         };
         let mut r = oracle.run(&original, &calls);
@@ -721,13 +762,32 @@ mod tests {
 
     #[test]
     fn kd3_precondition_is_the_aliased_store_with_a_large_offset() {
-        let module = |body: &str| wat::parse_str(format!("(module (memory 1) (func (local i32) (local i32) {body}))")).unwrap();
-        assert!(has_aliased_store_with_large_offset(&module("memory.size local.tee 0 local.get 0 i32.store offset=195397")));
-        assert!(has_aliased_store_with_large_offset(&module("i32.const 1 local.tee 1 local.get 1 i64.extend_i32_u drop local.get 0 local.tee 1 local.get 1 i32.store8 offset=65536")));
-        assert!(!has_aliased_store_with_large_offset(&module("memory.size local.tee 0 local.get 0 i32.store offset=65535")), "a 16-bit offset takes another path");
-        assert!(!has_aliased_store_with_large_offset(&module("memory.size local.tee 0 local.get 1 i32.store offset=195397")), "another local");
-        assert!(!has_aliased_store_with_large_offset(&module("local.get 0 local.get 0 i32.store offset=195397")), "no tee");
-        assert!(!has_aliased_store_with_large_offset(&module("local.get 0 local.tee 0 i32.store offset=195397")), "wrong order");
+        let module =
+            |body: &str| wat::parse_str(format!("(module (memory 1) (func (local i32) (local i32) {body}))")).unwrap();
+        assert!(has_aliased_store_with_large_offset(&module(
+            "memory.size local.tee 0 local.get 0 i32.store offset=195397"
+        )));
+        assert!(has_aliased_store_with_large_offset(&module(
+            "i32.const 1 local.tee 1 local.get 1 i64.extend_i32_u drop local.get 0 local.tee 1 local.get 1 i32.store8 offset=65536"
+        )));
+        assert!(
+            !has_aliased_store_with_large_offset(&module("memory.size local.tee 0 local.get 0 i32.store offset=65535")),
+            "a 16-bit offset takes another path"
+        );
+        assert!(
+            !has_aliased_store_with_large_offset(&module(
+                "memory.size local.tee 0 local.get 1 i32.store offset=195397"
+            )),
+            "another local"
+        );
+        assert!(
+            !has_aliased_store_with_large_offset(&module("local.get 0 local.get 0 i32.store offset=195397")),
+            "no tee"
+        );
+        assert!(
+            !has_aliased_store_with_large_offset(&module("local.get 0 local.tee 0 i32.store offset=195397")),
+            "wrong order"
+        );
     }
 
     /// Runs the minimal reproducer of a known divergence on wasmtime and
@@ -741,11 +801,7 @@ mod tests {
             "wasmi no longer shows {id} on its reproducer: drop the rule and this test ({r:?})"
         );
         let only = |rule: &Rule| rule.id == id;
-        let others: Vec<Rule> = RULES
-            .iter()
-            .filter(|r| !only(r))
-            .map(|r| Rule { ..*r })
-            .collect();
+        let others: Vec<Rule> = RULES.iter().filter(|r| !only(r)).map(|r| Rule { ..*r }).collect();
         let mut by_others = r.clone();
         excuse_with(&mut by_others, wasm, &others, &|engine, w| confirm(&oracle, engine, wasm, w, &calls));
         assert_ne!(by_others.status("wasmi"), Some(Status::Known), "{id} is not covered by another rule");

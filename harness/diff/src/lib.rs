@@ -12,11 +12,11 @@
 //!   test-only engines that prove the oracle bites; [`cli`] the subcommands.
 
 pub mod campaign;
+pub mod cases;
 pub mod cli;
 pub mod engines;
 pub mod finding;
 pub mod fuzz;
-pub mod cases;
 pub mod known;
 pub mod ops;
 pub mod oracle;

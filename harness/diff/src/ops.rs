@@ -136,7 +136,13 @@ impl Op {
         module.section(&types).section(&funcs);
         if let Some((min, max)) = self.memory {
             let mut mems = MemorySection::new();
-            mems.memory(MemoryType { minimum: min, maximum: Some(max), memory64: false, shared: false, page_size_log2: None });
+            mems.memory(MemoryType {
+                minimum: min,
+                maximum: Some(max),
+                memory64: false,
+                shared: false,
+                page_size_log2: None,
+            });
             module.section(&mems);
             exports.export("mem", ExportKind::Memory, 0);
         }
@@ -215,9 +221,31 @@ pub fn all(features: Features) -> Vec<Op> {
     group(vec![I::I32Eqz, I::I32Clz, I::I32Ctz, I::I32Popcnt], &[i], &[i], mvp);
     group(
         vec![
-            I::I32Add, I::I32Sub, I::I32Mul, I::I32DivS, I::I32DivU, I::I32RemS, I::I32RemU, I::I32And, I::I32Or,
-            I::I32Xor, I::I32Shl, I::I32ShrS, I::I32ShrU, I::I32Rotl, I::I32Rotr, I::I32Eq, I::I32Ne, I::I32LtS,
-            I::I32LtU, I::I32GtS, I::I32GtU, I::I32LeS, I::I32LeU, I::I32GeS, I::I32GeU,
+            I::I32Add,
+            I::I32Sub,
+            I::I32Mul,
+            I::I32DivS,
+            I::I32DivU,
+            I::I32RemS,
+            I::I32RemU,
+            I::I32And,
+            I::I32Or,
+            I::I32Xor,
+            I::I32Shl,
+            I::I32ShrS,
+            I::I32ShrU,
+            I::I32Rotl,
+            I::I32Rotr,
+            I::I32Eq,
+            I::I32Ne,
+            I::I32LtS,
+            I::I32LtU,
+            I::I32GtS,
+            I::I32GtU,
+            I::I32LeS,
+            I::I32LeU,
+            I::I32GeS,
+            I::I32GeU,
         ],
         &[i, i],
         &[i],
@@ -227,15 +255,39 @@ pub fn all(features: Features) -> Vec<Op> {
     group(vec![I::I64Eqz], &[l], &[i], mvp);
     group(
         vec![
-            I::I64Add, I::I64Sub, I::I64Mul, I::I64DivS, I::I64DivU, I::I64RemS, I::I64RemU, I::I64And, I::I64Or,
-            I::I64Xor, I::I64Shl, I::I64ShrS, I::I64ShrU, I::I64Rotl, I::I64Rotr,
+            I::I64Add,
+            I::I64Sub,
+            I::I64Mul,
+            I::I64DivS,
+            I::I64DivU,
+            I::I64RemS,
+            I::I64RemU,
+            I::I64And,
+            I::I64Or,
+            I::I64Xor,
+            I::I64Shl,
+            I::I64ShrS,
+            I::I64ShrU,
+            I::I64Rotl,
+            I::I64Rotr,
         ],
         &[l, l],
         &[l],
         mvp,
     );
     group(
-        vec![I::I64Eq, I::I64Ne, I::I64LtS, I::I64LtU, I::I64GtS, I::I64GtU, I::I64LeS, I::I64LeU, I::I64GeS, I::I64GeU],
+        vec![
+            I::I64Eq,
+            I::I64Ne,
+            I::I64LtS,
+            I::I64LtU,
+            I::I64GtS,
+            I::I64GtU,
+            I::I64LeS,
+            I::I64LeU,
+            I::I64GeS,
+            I::I64GeU,
+        ],
         &[l, l],
         &[i],
         mvp,
@@ -279,15 +331,44 @@ pub fn all(features: Features) -> Vec<Op> {
     let s = Features::SIMD;
     group(
         vec![
-            I::V128Not, I::I8x16Abs, I::I8x16Neg, I::I8x16Popcnt, I::I16x8Abs, I::I16x8Neg,
-            I::I16x8ExtAddPairwiseI8x16S, I::I16x8ExtAddPairwiseI8x16U, I::I16x8ExtendLowI8x16S,
-            I::I16x8ExtendHighI8x16S, I::I16x8ExtendLowI8x16U, I::I16x8ExtendHighI8x16U, I::I32x4Abs, I::I32x4Neg,
-            I::I32x4ExtAddPairwiseI16x8S, I::I32x4ExtAddPairwiseI16x8U, I::I32x4ExtendLowI16x8S,
-            I::I32x4ExtendHighI16x8S, I::I32x4ExtendLowI16x8U, I::I32x4ExtendHighI16x8U, I::I64x2Abs, I::I64x2Neg,
-            I::I64x2ExtendLowI32x4S, I::I64x2ExtendHighI32x4S, I::I64x2ExtendLowI32x4U, I::I64x2ExtendHighI32x4U,
-            I::F32x4Abs, I::F32x4Neg, I::F64x2Abs, I::F64x2Neg, I::I32x4TruncSatF32x4S, I::I32x4TruncSatF32x4U,
-            I::F32x4ConvertI32x4S, I::F32x4ConvertI32x4U, I::I32x4TruncSatF64x2SZero, I::I32x4TruncSatF64x2UZero,
-            I::F64x2ConvertLowI32x4S, I::F64x2ConvertLowI32x4U,
+            I::V128Not,
+            I::I8x16Abs,
+            I::I8x16Neg,
+            I::I8x16Popcnt,
+            I::I16x8Abs,
+            I::I16x8Neg,
+            I::I16x8ExtAddPairwiseI8x16S,
+            I::I16x8ExtAddPairwiseI8x16U,
+            I::I16x8ExtendLowI8x16S,
+            I::I16x8ExtendHighI8x16S,
+            I::I16x8ExtendLowI8x16U,
+            I::I16x8ExtendHighI8x16U,
+            I::I32x4Abs,
+            I::I32x4Neg,
+            I::I32x4ExtAddPairwiseI16x8S,
+            I::I32x4ExtAddPairwiseI16x8U,
+            I::I32x4ExtendLowI16x8S,
+            I::I32x4ExtendHighI16x8S,
+            I::I32x4ExtendLowI16x8U,
+            I::I32x4ExtendHighI16x8U,
+            I::I64x2Abs,
+            I::I64x2Neg,
+            I::I64x2ExtendLowI32x4S,
+            I::I64x2ExtendHighI32x4S,
+            I::I64x2ExtendLowI32x4U,
+            I::I64x2ExtendHighI32x4U,
+            I::F32x4Abs,
+            I::F32x4Neg,
+            I::F64x2Abs,
+            I::F64x2Neg,
+            I::I32x4TruncSatF32x4S,
+            I::I32x4TruncSatF32x4U,
+            I::F32x4ConvertI32x4S,
+            I::F32x4ConvertI32x4U,
+            I::I32x4TruncSatF64x2SZero,
+            I::I32x4TruncSatF64x2UZero,
+            I::F64x2ConvertLowI32x4S,
+            I::F64x2ConvertLowI32x4U,
         ],
         &[v],
         &[v],
@@ -295,23 +376,114 @@ pub fn all(features: Features) -> Vec<Op> {
     );
     group(
         vec![
-            I::V128And, I::V128AndNot, I::V128Or, I::V128Xor, I::I8x16Swizzle, I::I8x16Eq, I::I8x16Ne, I::I8x16LtS,
-            I::I8x16LtU, I::I8x16GtS, I::I8x16GtU, I::I8x16LeS, I::I8x16LeU, I::I8x16GeS, I::I8x16GeU, I::I16x8Eq,
-            I::I16x8Ne, I::I16x8LtS, I::I16x8LtU, I::I16x8GtS, I::I16x8GtU, I::I16x8LeS, I::I16x8LeU, I::I16x8GeS,
-            I::I16x8GeU, I::I32x4Eq, I::I32x4Ne, I::I32x4LtS, I::I32x4LtU, I::I32x4GtS, I::I32x4GtU, I::I32x4LeS,
-            I::I32x4LeU, I::I32x4GeS, I::I32x4GeU, I::I64x2Eq, I::I64x2Ne, I::I64x2LtS, I::I64x2GtS, I::I64x2LeS,
-            I::I64x2GeS, I::F32x4Eq, I::F32x4Ne, I::F32x4Lt, I::F32x4Gt, I::F32x4Le, I::F32x4Ge, I::F64x2Eq,
-            I::F64x2Ne, I::F64x2Lt, I::F64x2Gt, I::F64x2Le, I::F64x2Ge, I::I8x16NarrowI16x8S, I::I8x16NarrowI16x8U,
-            I::I8x16Add, I::I8x16AddSatS, I::I8x16AddSatU, I::I8x16Sub, I::I8x16SubSatS, I::I8x16SubSatU,
-            I::I8x16MinS, I::I8x16MinU, I::I8x16MaxS, I::I8x16MaxU, I::I8x16AvgrU, I::I16x8Q15MulrSatS,
-            I::I16x8NarrowI32x4S, I::I16x8NarrowI32x4U, I::I16x8Add, I::I16x8AddSatS, I::I16x8AddSatU, I::I16x8Sub,
-            I::I16x8SubSatS, I::I16x8SubSatU, I::I16x8Mul, I::I16x8MinS, I::I16x8MinU, I::I16x8MaxS, I::I16x8MaxU,
-            I::I16x8AvgrU, I::I16x8ExtMulLowI8x16S, I::I16x8ExtMulHighI8x16S, I::I16x8ExtMulLowI8x16U,
-            I::I16x8ExtMulHighI8x16U, I::I32x4Add, I::I32x4Sub, I::I32x4Mul, I::I32x4MinS, I::I32x4MinU,
-            I::I32x4MaxS, I::I32x4MaxU, I::I32x4DotI16x8S, I::I32x4ExtMulLowI16x8S, I::I32x4ExtMulHighI16x8S,
-            I::I32x4ExtMulLowI16x8U, I::I32x4ExtMulHighI16x8U, I::I64x2Add, I::I64x2Sub, I::I64x2Mul,
-            I::I64x2ExtMulLowI32x4S, I::I64x2ExtMulHighI32x4S, I::I64x2ExtMulLowI32x4U, I::I64x2ExtMulHighI32x4U,
-            I::F32x4PMin, I::F32x4PMax, I::F64x2PMin, I::F64x2PMax,
+            I::V128And,
+            I::V128AndNot,
+            I::V128Or,
+            I::V128Xor,
+            I::I8x16Swizzle,
+            I::I8x16Eq,
+            I::I8x16Ne,
+            I::I8x16LtS,
+            I::I8x16LtU,
+            I::I8x16GtS,
+            I::I8x16GtU,
+            I::I8x16LeS,
+            I::I8x16LeU,
+            I::I8x16GeS,
+            I::I8x16GeU,
+            I::I16x8Eq,
+            I::I16x8Ne,
+            I::I16x8LtS,
+            I::I16x8LtU,
+            I::I16x8GtS,
+            I::I16x8GtU,
+            I::I16x8LeS,
+            I::I16x8LeU,
+            I::I16x8GeS,
+            I::I16x8GeU,
+            I::I32x4Eq,
+            I::I32x4Ne,
+            I::I32x4LtS,
+            I::I32x4LtU,
+            I::I32x4GtS,
+            I::I32x4GtU,
+            I::I32x4LeS,
+            I::I32x4LeU,
+            I::I32x4GeS,
+            I::I32x4GeU,
+            I::I64x2Eq,
+            I::I64x2Ne,
+            I::I64x2LtS,
+            I::I64x2GtS,
+            I::I64x2LeS,
+            I::I64x2GeS,
+            I::F32x4Eq,
+            I::F32x4Ne,
+            I::F32x4Lt,
+            I::F32x4Gt,
+            I::F32x4Le,
+            I::F32x4Ge,
+            I::F64x2Eq,
+            I::F64x2Ne,
+            I::F64x2Lt,
+            I::F64x2Gt,
+            I::F64x2Le,
+            I::F64x2Ge,
+            I::I8x16NarrowI16x8S,
+            I::I8x16NarrowI16x8U,
+            I::I8x16Add,
+            I::I8x16AddSatS,
+            I::I8x16AddSatU,
+            I::I8x16Sub,
+            I::I8x16SubSatS,
+            I::I8x16SubSatU,
+            I::I8x16MinS,
+            I::I8x16MinU,
+            I::I8x16MaxS,
+            I::I8x16MaxU,
+            I::I8x16AvgrU,
+            I::I16x8Q15MulrSatS,
+            I::I16x8NarrowI32x4S,
+            I::I16x8NarrowI32x4U,
+            I::I16x8Add,
+            I::I16x8AddSatS,
+            I::I16x8AddSatU,
+            I::I16x8Sub,
+            I::I16x8SubSatS,
+            I::I16x8SubSatU,
+            I::I16x8Mul,
+            I::I16x8MinS,
+            I::I16x8MinU,
+            I::I16x8MaxS,
+            I::I16x8MaxU,
+            I::I16x8AvgrU,
+            I::I16x8ExtMulLowI8x16S,
+            I::I16x8ExtMulHighI8x16S,
+            I::I16x8ExtMulLowI8x16U,
+            I::I16x8ExtMulHighI8x16U,
+            I::I32x4Add,
+            I::I32x4Sub,
+            I::I32x4Mul,
+            I::I32x4MinS,
+            I::I32x4MinU,
+            I::I32x4MaxS,
+            I::I32x4MaxU,
+            I::I32x4DotI16x8S,
+            I::I32x4ExtMulLowI16x8S,
+            I::I32x4ExtMulHighI16x8S,
+            I::I32x4ExtMulLowI16x8U,
+            I::I32x4ExtMulHighI16x8U,
+            I::I64x2Add,
+            I::I64x2Sub,
+            I::I64x2Mul,
+            I::I64x2ExtMulLowI32x4S,
+            I::I64x2ExtMulHighI32x4S,
+            I::I64x2ExtMulLowI32x4U,
+            I::I64x2ExtMulHighI32x4U,
+            I::F32x4PMin,
+            I::F32x4PMax,
+            I::F64x2PMin,
+            I::F64x2PMax,
         ],
         &[v, v],
         &[v],
@@ -319,8 +491,15 @@ pub fn all(features: Features) -> Vec<Op> {
     );
     group(
         vec![
-            I::V128AnyTrue, I::I8x16AllTrue, I::I8x16Bitmask, I::I16x8AllTrue, I::I16x8Bitmask, I::I32x4AllTrue,
-            I::I32x4Bitmask, I::I64x2AllTrue, I::I64x2Bitmask,
+            I::V128AnyTrue,
+            I::I8x16AllTrue,
+            I::I8x16Bitmask,
+            I::I16x8AllTrue,
+            I::I16x8Bitmask,
+            I::I32x4AllTrue,
+            I::I32x4Bitmask,
+            I::I64x2AllTrue,
+            I::I64x2Bitmask,
         ],
         &[v],
         &[i],
@@ -328,8 +507,18 @@ pub fn all(features: Features) -> Vec<Op> {
     );
     group(
         vec![
-            I::I8x16Shl, I::I8x16ShrS, I::I8x16ShrU, I::I16x8Shl, I::I16x8ShrS, I::I16x8ShrU, I::I32x4Shl,
-            I::I32x4ShrS, I::I32x4ShrU, I::I64x2Shl, I::I64x2ShrS, I::I64x2ShrU,
+            I::I8x16Shl,
+            I::I8x16ShrS,
+            I::I8x16ShrU,
+            I::I16x8Shl,
+            I::I16x8ShrS,
+            I::I16x8ShrU,
+            I::I32x4Shl,
+            I::I32x4ShrS,
+            I::I32x4ShrU,
+            I::I64x2Shl,
+            I::I64x2ShrS,
+            I::I64x2ShrU,
         ],
         &[v, i],
         &[v],
@@ -342,11 +531,21 @@ pub fn all(features: Features) -> Vec<Op> {
     group(vec![I::F64x2Splat], &[d], &[v], s);
     for lane in [0u8, 1] {
         group(vec![I::I8x16ExtractLaneS(lane * 15), I::I8x16ExtractLaneU(lane * 15)], &[v], &[i], s);
-        group(vec![I::I16x8ExtractLaneS(lane * 7), I::I16x8ExtractLaneU(lane * 7), I::I32x4ExtractLane(lane * 3)], &[v], &[i], s);
+        group(
+            vec![I::I16x8ExtractLaneS(lane * 7), I::I16x8ExtractLaneU(lane * 7), I::I32x4ExtractLane(lane * 3)],
+            &[v],
+            &[i],
+            s,
+        );
         group(vec![I::I64x2ExtractLane(lane)], &[v], &[l], s);
         group(vec![I::F32x4ExtractLane(lane * 3)], &[v], &[f], s);
         group(vec![I::F64x2ExtractLane(lane)], &[v], &[d], s);
-        group(vec![I::I8x16ReplaceLane(lane * 15), I::I16x8ReplaceLane(lane * 7), I::I32x4ReplaceLane(lane * 3)], &[v, i], &[v], s);
+        group(
+            vec![I::I8x16ReplaceLane(lane * 15), I::I16x8ReplaceLane(lane * 7), I::I32x4ReplaceLane(lane * 3)],
+            &[v, i],
+            &[v],
+            s,
+        );
         group(vec![I::I64x2ReplaceLane(lane)], &[v, l], &[v], s);
         group(vec![I::F32x4ReplaceLane(lane * 3)], &[v, f], &[v], s);
         group(vec![I::F64x2ReplaceLane(lane)], &[v, d], &[v], s);
@@ -357,9 +556,17 @@ pub fn all(features: Features) -> Vec<Op> {
 
     // SIMD float operators that may produce NaN: canonicalised.
     for (instrs, params, c) in [
-        (vec![I::F32x4Ceil, I::F32x4Floor, I::F32x4Trunc, I::F32x4Nearest, I::F32x4Sqrt, I::F32x4DemoteF64x2Zero], &[v][..], Canon::F32x4),
+        (
+            vec![I::F32x4Ceil, I::F32x4Floor, I::F32x4Trunc, I::F32x4Nearest, I::F32x4Sqrt, I::F32x4DemoteF64x2Zero],
+            &[v][..],
+            Canon::F32x4,
+        ),
         (vec![I::F32x4Add, I::F32x4Sub, I::F32x4Mul, I::F32x4Div, I::F32x4Min, I::F32x4Max], &[v, v][..], Canon::F32x4),
-        (vec![I::F64x2Ceil, I::F64x2Floor, I::F64x2Trunc, I::F64x2Nearest, I::F64x2Sqrt, I::F64x2PromoteLowF32x4], &[v][..], Canon::F64x2),
+        (
+            vec![I::F64x2Ceil, I::F64x2Floor, I::F64x2Trunc, I::F64x2Nearest, I::F64x2Sqrt, I::F64x2PromoteLowF32x4],
+            &[v][..],
+            Canon::F64x2,
+        ),
         (vec![I::F64x2Add, I::F64x2Sub, I::F64x2Mul, I::F64x2Div, I::F64x2Min, I::F64x2Max], &[v, v][..], Canon::F64x2),
     ] {
         for instr in instrs {
@@ -368,7 +575,12 @@ pub fn all(features: Features) -> Vec<Op> {
     }
 
     // Memory operators, with and without a static offset.
-    let mut mem = |name: &str, make: &dyn Fn(MemArg) -> I<'static>, align: u32, rest: &[ValType], results: &[ValType], needs: Features| {
+    let mut mem = |name: &str,
+                   make: &dyn Fn(MemArg) -> I<'static>,
+                   align: u32,
+                   rest: &[ValType],
+                   results: &[ValType],
+                   needs: Features| {
         for offset in [0u64, 3, 65535] {
             let m = MemArg { offset, align, memory_index: 0 };
             ops.push(Op::mem(format!("{name} offset={offset}"), make(m), rest, results, needs));
@@ -427,7 +639,13 @@ pub fn all(features: Features) -> Vec<Op> {
     whole("memory.grow", I::MemoryGrow(0), vec![Param::Val(i)], &[i], mvp);
     let bulk = Features::BULK_MEMORY;
     whole("memory.fill", I::MemoryFill(0), vec![Param::Addr, Param::Val(i), Param::Addr], &[], bulk);
-    whole("memory.copy", I::MemoryCopy { src_mem: 0, dst_mem: 0 }, vec![Param::Addr, Param::Addr, Param::Addr], &[], bulk);
+    whole(
+        "memory.copy",
+        I::MemoryCopy { src_mem: 0, dst_mem: 0 },
+        vec![Param::Addr, Param::Addr, Param::Addr],
+        &[],
+        bulk,
+    );
 
     ops.retain(|op| features.contains(op.needs));
     ops

@@ -374,7 +374,13 @@ impl Oracle {
         let mut lanes: Vec<Lane> = self
             .engines
             .iter()
-            .map(|e| Lane { engine: e.as_ref(), module: None, instance: None, status: Status::Agree, note: String::new() })
+            .map(|e| Lane {
+                engine: e.as_ref(),
+                module: None,
+                instance: None,
+                status: Status::Agree,
+                note: String::new(),
+            })
             .collect();
         let reference = lanes[0].engine.name().to_string();
         let mut report = CaseReport {
@@ -393,14 +399,7 @@ impl Oracle {
         report
     }
 
-    fn run_lanes(
-        &self,
-        lanes: &mut [Lane],
-        wasm: &[u8],
-        calls: &[Call],
-        observed: &Observed,
-        report: &mut CaseReport,
-    ) {
+    fn run_lanes(&self, lanes: &mut [Lane], wasm: &[u8], calls: &[Call], observed: &Observed, report: &mut CaseReport) {
         // Compile.
         let mut outcomes = Vec::new();
         for lane in lanes.iter_mut() {
@@ -480,11 +479,7 @@ impl Oracle {
                     _ => Outcome::Values(vec![]),
                 })
                 .collect();
-            let what = format!(
-                "{}({})",
-                call.func,
-                call.args.iter().map(vals::to_text).collect::<Vec<_>>().join(", ")
-            );
+            let what = format!("{}({})", call.func, call.args.iter().map(vals::to_text).collect::<Vec<_>>().join(", "));
             self.record(report, lanes, &format!("call #{n} {what}"), &outcomes);
             if let Outcome::Failed(Error::Trap(t)) = &outcomes[0]
                 && !t.is_resource_limit()
@@ -532,7 +527,15 @@ impl Oracle {
         match &outcomes[0] {
             Outcome::Panicked(p) => {
                 let finding = ReferenceFailure { kind: "crash", expected: "no panic", actual: format!("panic: {p}") };
-                return reference_out(lanes, report, Status::Crashed, &format!("panicked in {stage}"), finding, call, what);
+                return reference_out(
+                    lanes,
+                    report,
+                    Status::Crashed,
+                    &format!("panicked in {stage}"),
+                    finding,
+                    call,
+                    what,
+                );
             }
             Outcome::Failed(e) if is_resource_limit(e) => {
                 let note = format!("{reference} hit a resource limit in {stage}: {e}");
@@ -544,8 +547,17 @@ impl Oracle {
             // The reference failing inside is a finding about it, and leaves
             // nothing to compare the others with.
             Outcome::Failed(Error::Internal(_)) => {
-                let finding = ReferenceFailure { kind: "internal", expected: "no internal error", actual: outcomes[0].text() };
-                return reference_out(lanes, report, Status::Diverged, &format!("failed internally in {stage}"), finding, call, what);
+                let finding =
+                    ReferenceFailure { kind: "internal", expected: "no internal error", actual: outcomes[0].text() };
+                return reference_out(
+                    lanes,
+                    report,
+                    Status::Diverged,
+                    &format!("failed internally in {stage}"),
+                    finding,
+                    call,
+                    what,
+                );
             }
             _ => {}
         }
@@ -585,14 +597,21 @@ impl Oracle {
     fn compare_state(&self, lanes: &mut [Lane], observed: &Observed, report: &mut CaseReport, call: usize) -> bool {
         let show = |v: &Option<Seen>| v.as_ref().map_or("(none)".to_string(), Seen::text);
         let read_global = |i: &mut dyn Instance, g: &str| i.global(g).map(|v| Seen::of(i, v));
-        let read_table =
-            |i: &mut dyn Instance, t: &str| i.table(t).map(|vs| vs.into_iter().map(|v| Seen::of(i, v)).collect::<Vec<_>>());
+        let read_table = |i: &mut dyn Instance, t: &str| {
+            i.table(t).map(|vs| vs.into_iter().map(|v| Seen::of(i, v)).collect::<Vec<_>>())
+        };
         self.compare_exports(lanes, &observed.globals, "global", read_global, report, call, |e, a| {
             let same = matches!((e, a), (Some(x), Some(y)) if x.same_as(y)) || matches!((e, a), (None, None));
             (!same).then(|| (show(e), show(a)))
-        }) && self.compare_exports(lanes, &observed.memories, "memory", |i, m| i.memory(m), report, call, |e, a| {
-            (e != a).then(|| describe_memory_difference(e.as_deref(), a.as_deref()))
-        }) && self.compare_exports(lanes, &observed.tables, "table", read_table, report, call, |e, a| {
+        }) && self.compare_exports(
+            lanes,
+            &observed.memories,
+            "memory",
+            |i, m| i.memory(m),
+            report,
+            call,
+            |e, a| (e != a).then(|| describe_memory_difference(e.as_deref(), a.as_deref())),
+        ) && self.compare_exports(lanes, &observed.tables, "table", read_table, report, call, |e, a| {
             describe_table_difference(e.as_deref(), a.as_deref())
         })
     }
@@ -616,8 +635,17 @@ impl Oracle {
             let expected = match guarded(|| lanes[0].instance.as_deref_mut().and_then(|i| read(i, name))) {
                 Ok(v) => v,
                 Err(p) => {
-                    let finding = ReferenceFailure { kind: "crash", expected: "no panic", actual: format!("panic: {p}") };
-                    return reference_out(lanes, report, Status::Crashed, "panicked reading state", finding, Some(call), String::new());
+                    let finding =
+                        ReferenceFailure { kind: "crash", expected: "no panic", actual: format!("panic: {p}") };
+                    return reference_out(
+                        lanes,
+                        report,
+                        Status::Crashed,
+                        "panicked reading state",
+                        finding,
+                        Some(call),
+                        String::new(),
+                    );
                 }
             };
             for lane in lanes.iter_mut().skip(1) {
@@ -646,7 +674,6 @@ impl Oracle {
         }
         true
     }
-
 }
 
 /// How the reference itself failed: the finding recorded against it.
@@ -690,11 +717,16 @@ fn reference_out(
 fn describe_table_difference(a: Option<&[Seen]>, b: Option<&[Seen]>) -> Option<(String, String)> {
     match (a, b) {
         (None, None) => None,
-        (Some(a), Some(b)) if a.len() != b.len() => Some((format!("{} elements", a.len()), format!("{} elements", b.len()))),
+        (Some(a), Some(b)) if a.len() != b.len() => {
+            Some((format!("{} elements", a.len()), format!("{} elements", b.len())))
+        }
         (Some(a), Some(b)) => {
             let at = a.iter().zip(b).position(|(x, y)| !x.same_as(y))?;
             let differing = a.iter().zip(b).filter(|(x, y)| !x.same_as(y)).count();
-            Some((format!("[{at}] = {} ({differing} elements differ)", a[at].text()), format!("[{at}] = {}", b[at].text())))
+            Some((
+                format!("[{at}] = {} ({differing} elements differ)", a[at].text()),
+                format!("[{at}] = {}", b[at].text()),
+            ))
         }
         (a, b) => {
             let show = |t: Option<&[Seen]>| t.map_or("(no table)".to_string(), |t| format!("{} elements", t.len()));
@@ -757,7 +789,10 @@ mod tests {
             global: |n| Val::I32(n as i32),
             memory: |n| vec![n as u8; 4],
             table: |_| vec![Val::FuncRef(Some(0)), Val::FuncRef(None)],
-            describe: |h| (h == 0).then(|| FuncDesc { ty: FuncType::new([ValType::I32], [ValType::I32]), export: Some("f".into()) }),
+            describe: |h| {
+                (h == 0)
+                    .then(|| FuncDesc { ty: FuncType::new([ValType::I32], [ValType::I32]), export: Some("f".into()) })
+            },
             unsupported: false,
         }
     }
@@ -987,8 +1022,13 @@ mod tests {
         let mut capped = honest("b");
         capped.answer = |_, _, _| Err(Error::ResourceLimit("memory cap".into()));
         assert_eq!(run(vec![honest("a"), capped], &[1]).verdict(), Verdict::Inconclusive);
-        assert!(compare(&Outcome::Failed(Error::Trap(Trap::OutOfFuel)), &Outcome::Failed(Error::Internal("stack overflow".into())))
-            .is_inconclusive());
+        assert!(
+            compare(
+                &Outcome::Failed(Error::Trap(Trap::OutOfFuel)),
+                &Outcome::Failed(Error::Internal("stack overflow".into()))
+            )
+            .is_inconclusive()
+        );
     }
 
     #[test]
@@ -1011,7 +1051,8 @@ mod tests {
         // Identity: another handle that is another function.
         let mut other_func = honest("b");
         other_func.table = |_| vec![Val::FuncRef(Some(1)), Val::FuncRef(None)];
-        other_func.describe = |h| Some(FuncDesc { ty: FuncType::new([ValType::I32], [ValType::I32]), export: Some(format!("f{h}")) });
+        other_func.describe =
+            |h| Some(FuncDesc { ty: FuncType::new([ValType::I32], [ValType::I32]), export: Some(format!("f{h}")) });
         let r = run(vec![honest("a"), other_func], &[1]);
         assert_eq!(r.divergences[0].kind, "table", "{r:?}");
         assert!(r.divergences[0].actual.contains("\"f1\""), "{}", r.divergences[0].actual);
@@ -1024,7 +1065,9 @@ mod tests {
         // Handles differ between engines, yet the same function agrees.
         let mut renumbered = honest("b");
         renumbered.table = |_| vec![Val::FuncRef(Some(7)), Val::FuncRef(None)];
-        renumbered.describe = |h| (h == 7).then(|| FuncDesc { ty: FuncType::new([ValType::I32], [ValType::I32]), export: Some("f".into()) });
+        renumbered.describe = |h| {
+            (h == 7).then(|| FuncDesc { ty: FuncType::new([ValType::I32], [ValType::I32]), export: Some("f".into()) })
+        };
         assert_eq!(run(vec![honest("a"), renumbered], &[1]).verdict(), Verdict::Agree);
 
         // A handle the engine cannot describe never agrees.
@@ -1042,12 +1085,16 @@ mod tests {
         let mut same = honest("b");
         same.answer = |_, _, _| Ok(vec![Val::FuncRef(Some(7))]);
         same.table = |_| vec![Val::FuncRef(Some(7)), Val::FuncRef(None)];
-        same.describe = |h| (h == 7).then(|| FuncDesc { ty: FuncType::new([ValType::I32], [ValType::I32]), export: Some("f".into()) });
+        same.describe = |h| {
+            (h == 7).then(|| FuncDesc { ty: FuncType::new([ValType::I32], [ValType::I32]), export: Some("f".into()) })
+        };
         assert_eq!(run(vec![a.clone(), same], &[1]).verdict(), Verdict::Agree);
 
         let mut other = honest("b");
         other.answer = |_, _, _| Ok(vec![Val::FuncRef(Some(3))]);
-        other.describe = |h| Some(FuncDesc { ty: FuncType::new([ValType::I32], [ValType::I32]), export: (h == 0).then(|| "f".into()) });
+        other.describe = |h| {
+            Some(FuncDesc { ty: FuncType::new([ValType::I32], [ValType::I32]), export: (h == 0).then(|| "f".into()) })
+        };
         let r = run(vec![a, other], &[1]);
         assert_eq!(r.divergences[0].kind, "result", "{r:?}");
         assert_eq!(r.divergences[0].actual, "[func (not exported) [i32] -> [i32]]");

@@ -132,7 +132,10 @@ pub fn specials(ty: ValType) -> Vec<Val> {
             }
             // Mixed lanes.
             v.push(Val::V128(
-                (SPECIAL_F32[4] as u128) | (SPECIAL_F32[1] as u128) << 32 | (SPECIAL_F32[6] as u128) << 64 | (0x4f00_0000u128 << 96),
+                (SPECIAL_F32[4] as u128)
+                    | (SPECIAL_F32[1] as u128) << 32
+                    | (SPECIAL_F32[6] as u128) << 64
+                    | (0x4f00_0000u128 << 96),
             ));
             v.push(Val::V128(0x0f0e_0d0c_0b0a_0908_0706_0504_0302_0100));
             v

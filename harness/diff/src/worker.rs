@@ -97,17 +97,41 @@ pub fn run_job(oracle: &Oracle, generator: &Generator, job: &Job) -> Reply {
     let (wasm, calls, origin, trace) = match job {
         Job::Case { seed, index } => match generator.case(*seed, *index) {
             Ok(c) => (c.wasm, c.calls, c.origin, false),
-            Err(e) => return Reply { report: None, error: Some(e.to_string()), origin: "smith".into(), wasm_len: 0, restart: false },
+            Err(e) => {
+                return Reply {
+                    report: None,
+                    error: Some(e.to_string()),
+                    origin: "smith".into(),
+                    wasm_len: 0,
+                    restart: false,
+                };
+            }
         },
         Job::Module { wasm_hex, calls, plan_seed, trace } => {
             let wasm = match unhex(wasm_hex) {
                 Ok(w) => w,
-                Err(e) => return Reply { report: None, error: Some(e.to_string()), origin: "module".into(), wasm_len: 0, restart: false },
+                Err(e) => {
+                    return Reply {
+                        report: None,
+                        error: Some(e.to_string()),
+                        origin: "module".into(),
+                        wasm_len: 0,
+                        restart: false,
+                    };
+                }
             };
             let calls = match calls {
                 Some(c) => match c.iter().map(Call::from_text).collect::<Result<Vec<_>, _>>() {
                     Ok(c) => c,
-                    Err(e) => return Reply { report: None, error: Some(e.to_string()), origin: "module".into(), wasm_len: 0, restart: false },
+                    Err(e) => {
+                        return Reply {
+                            report: None,
+                            error: Some(e.to_string()),
+                            origin: "module".into(),
+                            wasm_len: 0,
+                            restart: false,
+                        };
+                    }
                 },
                 None => cases::plan(&wasm, &mut Rng::new(*plan_seed)),
             };
@@ -147,7 +171,8 @@ fn serve(args: &WorkerArgs) -> ExitCode {
     };
     let features = oracle.common_features();
     let hello = Hello { engines: names, features: features.names().iter().map(|s| s.to_string()).collect() };
-    if writeln!(out, "{}", serde_json::to_string(&hello).expect("hello serialises")).and_then(|_| out.flush()).is_err() {
+    if writeln!(out, "{}", serde_json::to_string(&hello).expect("hello serialises")).and_then(|_| out.flush()).is_err()
+    {
         return ExitCode::from(2);
     }
     let generator = Generator::new(features).with_non_trapping_percent(args.non_trapping_percent);
@@ -155,7 +180,13 @@ fn serve(args: &WorkerArgs) -> ExitCode {
         let Ok(line) = line else { break };
         let reply = match serde_json::from_str::<Job>(&line) {
             Ok(job) => run_job(&oracle, &generator, &job),
-            Err(e) => Reply { report: None, error: Some(format!("bad job: {e}")), origin: String::new(), wasm_len: 0, restart: false },
+            Err(e) => Reply {
+                report: None,
+                error: Some(format!("bad job: {e}")),
+                origin: String::new(),
+                wasm_len: 0,
+                restart: false,
+            },
         };
         let text = serde_json::to_string(&reply).expect("replies serialise");
         if writeln!(out, "{text}").and_then(|_| out.flush()).is_err() {
@@ -181,7 +212,8 @@ pub struct WorkerCommand {
 impl WorkerCommand {
     /// This very binary, re-executed as `<exe> diff-worker`.
     pub fn current_exe() -> Result<WorkerCommand, Error> {
-        let program = std::env::current_exe().map_err(|e| Error::Internal(format!("cannot find own executable: {e}")))?;
+        let program =
+            std::env::current_exe().map_err(|e| Error::Internal(format!("cannot find own executable: {e}")))?;
         Ok(WorkerCommand { program, args: vec!["diff-worker".into()], env: Vec::new() })
     }
 }
@@ -190,9 +222,14 @@ impl WorkerCommand {
 pub enum Outcome {
     Reply(Reply),
     /// The worker died (crash, abort, signal) before answering.
-    Died { status: String, stderr: String },
+    Died {
+        status: String,
+        stderr: String,
+    },
     /// No answer within the time limit; the worker was killed.
-    Hung { stderr: String },
+    Hung {
+        stderr: String,
+    },
 }
 
 /// A running worker process.
@@ -224,9 +261,8 @@ impl Worker {
             c.env(k, v);
         }
         c.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-        let mut child = c
-            .spawn()
-            .map_err(|e| Error::Internal(format!("cannot start worker {}: {e}", cmd.program.display())))?;
+        let mut child =
+            c.spawn().map_err(|e| Error::Internal(format!("cannot start worker {}: {e}", cmd.program.display())))?;
         let stdin = child.stdin.take().expect("piped");
         let stdout = child.stdout.take().expect("piped");
         let mut err_pipe = child.stderr.take().expect("piped");

@@ -86,11 +86,7 @@ fn a_planted_crash_is_recorded_and_the_campaign_finishes() {
     assert_eq!(summary.modules, 160, "every case was accounted for");
     assert!(summary.crashes > 0, "{summary:?}");
     assert_eq!(summary.divergences, 0);
-    let crash = summary
-        .findings
-        .iter()
-        .find(|f| f.kind == "crash" && f.dir.is_some())
-        .expect("the crash was saved");
+    let crash = summary.findings.iter().find(|f| f.kind == "crash" && f.dir.is_some()).expect("the crash was saved");
     assert_eq!(crash.engine, testing::ABORT, "the crash is blamed on the aborting engine alone");
     let dir = std::path::Path::new(crash.dir.as_ref().unwrap());
     let report = std::fs::read_to_string(dir.join("report.txt")).unwrap();

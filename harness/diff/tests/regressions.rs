@@ -19,7 +19,8 @@ fn every_regression_case_agrees_on_every_engine() {
     let config = EngineConfig { cache_dir: Some(cache.path().to_path_buf()), ..EngineConfig::default() };
     let mut names = wasmlab_diff::engines::default_names();
     wasmlab_diff::engines::order(&mut names);
-    let engines: Vec<Arc<dyn Engine>> = names.iter().map(|n| wasmlab_diff::engines::create(n, &config).unwrap()).collect();
+    let engines: Vec<Arc<dyn Engine>> =
+        names.iter().map(|n| wasmlab_diff::engines::create(n, &config).unwrap()).collect();
     let oracle = Oracle::new(engines);
     let mut failures = Vec::new();
     for dir in &cases {

@@ -66,12 +66,9 @@ pub fn run_file(path: &Path, engine: Arc<dyn Engine>, timeout: Duration) -> File
     let (tx, rx) = mpsc::channel();
     let name = engine.name();
     let f = file.clone();
-    let spawned = std::thread::Builder::new()
-        .name(format!("wast-{name}"))
-        .stack_size(64 << 20)
-        .spawn(move || {
-            let _ = tx.send(run_script(&f, &text, engine.as_ref()));
-        });
+    let spawned = std::thread::Builder::new().name(format!("wast-{name}")).stack_size(64 << 20).spawn(move || {
+        let _ = tx.send(run_script(&f, &text, engine.as_ref()));
+    });
     if let Err(e) = spawned {
         return failed_file(&file, name, format!("cannot start a runner thread: {e}"));
     }
@@ -116,8 +113,7 @@ pub fn run_suite(
         .iter()
         .map(|n| wasmlab_registry::create(n, &options.config).map(Arc::from))
         .collect::<Result<_, _>>()?;
-    let work: Vec<(usize, usize)> =
-        (0..files.len()).flat_map(|f| (0..engines.len()).map(move |e| (f, e))).collect();
+    let work: Vec<(usize, usize)> = (0..files.len()).flat_map(|f| (0..engines.len()).map(move |e| (f, e))).collect();
     let next = Mutex::new(0usize);
     let results = Mutex::new(Vec::with_capacity(work.len()));
     std::thread::scope(|s| {

@@ -44,7 +44,10 @@ fn matches_core(expected: &WastRetCore<'_>, actual: &Val) -> bool {
             matches!(ty, None | Some(HeapType::Abstract { ty: AbstractHeapType::Func | AbstractHeapType::NoFunc, .. }))
         }
         (WastRetCore::RefNull(ty), Val::ExternRef(None)) => {
-            matches!(ty, None | Some(HeapType::Abstract { ty: AbstractHeapType::Extern | AbstractHeapType::NoExtern, .. }))
+            matches!(
+                ty,
+                None | Some(HeapType::Abstract { ty: AbstractHeapType::Extern | AbstractHeapType::NoExtern, .. })
+            )
         }
         (WastRetCore::RefExtern(None), Val::ExternRef(Some(_))) => true,
         (WastRetCore::RefExtern(Some(e)), Val::ExternRef(Some(a))) => e == a,

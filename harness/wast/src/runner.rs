@@ -61,7 +61,10 @@ struct Script<'a> {
 /// How one directive came out.
 enum Verdict {
     Pass,
-    Fail { expected: String, actual: String },
+    Fail {
+        expected: String,
+        actual: String,
+    },
     Skip(String),
     /// Not an assertion (module, register, invoke): counts only if it fails.
     Quiet,
@@ -355,7 +358,9 @@ impl<'a> Script<'a> {
             }
             WastExecute::Get { module, global, .. } => {
                 let inst = self.target(module)?;
-                inst.global(global).map(|v| vec![v]).ok_or_else(|| Error::Usage(format!("no exported global '{global}'")))
+                inst.global(global)
+                    .map(|v| vec![v])
+                    .ok_or_else(|| Error::Usage(format!("no exported global '{global}'")))
             }
         }
     }

@@ -9,9 +9,7 @@ pub(super) fn div_s32(x: u32, y: u32) -> Result<u32, Trap> {
     if y == 0 {
         return Err(Trap::IntegerDivisionByZero);
     }
-    x.checked_div(y)
-        .map(|v| v as u32)
-        .ok_or(Trap::IntegerOverflow)
+    x.checked_div(y).map(|v| v as u32).ok_or(Trap::IntegerOverflow)
 }
 
 #[inline]
@@ -38,9 +36,7 @@ pub(super) fn div_s64(x: u64, y: u64) -> Result<u64, Trap> {
     if y == 0 {
         return Err(Trap::IntegerDivisionByZero);
     }
-    x.checked_div(y)
-        .map(|v| v as u64)
-        .ok_or(Trap::IntegerOverflow)
+    x.checked_div(y).map(|v| v as u64).ok_or(Trap::IntegerOverflow)
 }
 
 #[inline]
@@ -137,50 +133,15 @@ macro_rules! trunc {
                 return Err(Trap::BadConversionToInteger);
             }
             let t = x.trunc();
-            if ($lo..$hi).contains(&t) {
-                Ok(($out)(t as $to))
-            } else {
-                Err(Trap::IntegerOverflow)
-            }
+            if ($lo..$hi).contains(&t) { Ok(($out)(t as $to)) } else { Err(Trap::IntegerOverflow) }
         }
     };
 }
-trunc!(
-    trunc_f32_i32,
-    f32,
-    |r: u64| f32::from_bits(r as u32),
-    -2147483648.0,
-    2147483648.0,
-    i32,
-    |v: i32| v as u32 as u64
-);
-trunc!(
-    trunc_f32_u32,
-    f32,
-    |r: u64| f32::from_bits(r as u32),
-    0.0,
-    4294967296.0,
-    u32,
-    |v: u32| v as u64
-);
-trunc!(
-    trunc_f64_i32,
-    f64,
-    f64::from_bits,
-    -2147483648.0,
-    2147483648.0,
-    i32,
-    |v: i32| v as u32 as u64
-);
-trunc!(
-    trunc_f64_u32,
-    f64,
-    f64::from_bits,
-    0.0,
-    4294967296.0,
-    u32,
-    |v: u32| v as u64
-);
+trunc!(trunc_f32_i32, f32, |r: u64| f32::from_bits(r as u32), -2147483648.0, 2147483648.0, i32, |v: i32| v as u32
+    as u64);
+trunc!(trunc_f32_u32, f32, |r: u64| f32::from_bits(r as u32), 0.0, 4294967296.0, u32, |v: u32| v as u64);
+trunc!(trunc_f64_i32, f64, f64::from_bits, -2147483648.0, 2147483648.0, i32, |v: i32| v as u32 as u64);
+trunc!(trunc_f64_u32, f64, f64::from_bits, 0.0, 4294967296.0, u32, |v: u32| v as u64);
 trunc!(
     trunc_f32_i64,
     f32,
@@ -190,30 +151,6 @@ trunc!(
     i64,
     |v: i64| v as u64
 );
-trunc!(
-    trunc_f32_u64,
-    f32,
-    |r: u64| f32::from_bits(r as u32),
-    0.0,
-    18446744073709551616.0,
-    u64,
-    |v: u64| v
-);
-trunc!(
-    trunc_f64_i64,
-    f64,
-    f64::from_bits,
-    -9223372036854775808.0,
-    9223372036854775808.0,
-    i64,
-    |v: i64| v as u64
-);
-trunc!(
-    trunc_f64_u64,
-    f64,
-    f64::from_bits,
-    0.0,
-    18446744073709551616.0,
-    u64,
-    |v: u64| v
-);
+trunc!(trunc_f32_u64, f32, |r: u64| f32::from_bits(r as u32), 0.0, 18446744073709551616.0, u64, |v: u64| v);
+trunc!(trunc_f64_i64, f64, f64::from_bits, -9223372036854775808.0, 9223372036854775808.0, i64, |v: i64| v as u64);
+trunc!(trunc_f64_u64, f64, f64::from_bits, 0.0, 18446744073709551616.0, u64, |v: u64| v);

@@ -61,18 +61,14 @@ fn native_sp() -> usize {
     {
         let sp: usize;
         // SAFETY: reads a register; no memory access.
-        unsafe {
-            std::arch::asm!("mov {}, rsp", out(reg) sp, options(nomem, nostack, preserves_flags))
-        };
+        unsafe { std::arch::asm!("mov {}, rsp", out(reg) sp, options(nomem, nostack, preserves_flags)) };
         sp
     }
     #[cfg(target_arch = "aarch64")]
     {
         let sp: usize;
         // SAFETY: reads a register; no memory access.
-        unsafe {
-            std::arch::asm!("mov {}, sp", out(reg) sp, options(nomem, nostack, preserves_flags))
-        };
+        unsafe { std::arch::asm!("mov {}, sp", out(reg) sp, options(nomem, nostack, preserves_flags)) };
         sp
     }
     #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
@@ -83,8 +79,7 @@ fn native_sp() -> usize {
 }
 
 /// A handler: executes the instruction at `ip` and continues.
-type Handler =
-    unsafe fn(ip: *const Op, regs: *mut u64, mem: *mut u8, len: u64, st: *mut State) -> Flow;
+type Handler = unsafe fn(ip: *const Op, regs: *mut u64, mem: *mut u8, len: u64, st: *mut State) -> Flow;
 
 /// An instruction with its handler (direct threading).
 #[derive(Clone, Copy)]
@@ -112,14 +107,7 @@ impl Code {
             funcs: funcs
                 .into_iter()
                 .map(|f| IFunc {
-                    code: f
-                        .code
-                        .iter()
-                        .map(|i| Op {
-                            handler: handler_for(i),
-                            instr: *i,
-                        })
-                        .collect(),
+                    code: f.code.iter().map(|i| Op { handler: handler_for(i), instr: *i }).collect(),
                     frame_size: f.frame_size,
                     num_params: f.num_params,
                     num_locals: f.num_locals,
@@ -190,12 +178,7 @@ struct State {
 impl Vm {
     /// Stacks for running code of `store`.
     pub fn new(store: Rc<Store>) -> Vm {
-        Vm {
-            stack: vec![0; INITIAL_SLOTS],
-            frames: Vec::new(),
-            exec: store.exec(),
-            store,
-        }
+        Vm { stack: vec![0; INITIAL_SLOTS], frames: Vec::new(), exec: store.exec(), store }
     }
 
     /// Records `t` in the trap slot.
@@ -235,19 +218,14 @@ impl Vm {
         exec.depth = depth;
         match r {
             Ok(()) => Ok(self.stack[..ty.results.len()].to_vec()),
-            Err(Trapped) => Err(exec
-                .take_trap()
-                .unwrap_or_else(|| Error::Internal("trapped with an empty trap slot".into()))),
+            Err(Trapped) => {
+                Err(exec.take_trap().unwrap_or_else(|| Error::Internal("trapped with an empty trap slot".into())))
+            }
         }
     }
 
     /// [`Vm::invoke`] up to the results, which are left at `stack[..]`.
-    unsafe fn invoke_raw(
-        &mut self,
-        f: *const FuncRef,
-        args: &[u64],
-        nresults: usize,
-    ) -> Result<(), Trapped> {
+    unsafe fn invoke_raw(&mut self, f: *const FuncRef, args: &[u64], nresults: usize) -> Result<(), Trapped> {
         let n = args.len().max(nresults);
         if self.stack.len() < n {
             self.grow(n)?;
@@ -273,9 +251,8 @@ impl Vm {
     unsafe fn call_host(&mut self, f: *const FuncRef, base: usize) -> Result<(), Trapped> {
         // SAFETY: a host FuncRef points to its live HostFunc.
         let h = unsafe { &*(*f).host };
-        let args: Vec<Val> = (h.ty.params.iter().enumerate())
-            .map(|(i, t)| self.store.raw_to_val(self.stack[base + i], *t))
-            .collect();
+        let args: Vec<Val> =
+            (h.ty.params.iter().enumerate()).map(|(i, t)| self.store.raw_to_val(self.stack[base + i], *t)).collect();
         let results = match h.call(&args) {
             Ok(r) => r,
             Err(t) => return Err(self.trap(t)),
@@ -284,9 +261,7 @@ impl Vm {
         if unsafe { (*self.exec).trap } != 0 {
             return Err(Trapped);
         }
-        if results.len() != h.ty.results.len()
-            || results.iter().zip(&h.ty.results).any(|(v, t)| v.ty() != *t)
-        {
+        if results.len() != h.ty.results.len() || results.iter().zip(&h.ty.results).any(|(v, t)| v.ty() != *t) {
             return Err(self.trap(Trap::HostError));
         }
         if self.stack.len() < base + results.len() {

@@ -48,14 +48,12 @@ fn build(dir: Option<&Path>, checksums: bool) -> Result<(), String> {
             large::wat()
         } else {
             let path = dir.join(&program.source);
-            std::fs::read_to_string(&path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?
+            std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?
         };
         let wasm = wat::parse_str(&text).map_err(|e| format!("{}: {e}", program.source))?;
         let out = dir.join(&program.file);
         if std::fs::read(&out).ok().as_deref() != Some(wasm.as_slice()) {
-            std::fs::write(&out, &wasm)
-                .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+            std::fs::write(&out, &wasm).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
             println!("wrote {} ({} bytes)", program.file, wasm.len());
         }
     }
@@ -64,14 +62,10 @@ fn build(dir: Option<&Path>, checksums: bool) -> Result<(), String> {
     }
     let engines = ORACLES
         .iter()
-        .map(|name| {
-            wasmlab_registry::create(name, &EngineConfig::default())
-                .map_err(|e| format!("{name}: {e}"))
-        })
+        .map(|name| wasmlab_registry::create(name, &EngineConfig::default()).map_err(|e| format!("{name}: {e}")))
         .collect::<Result<Vec<_>, _>>()?;
     for program in &mut manifest.programs {
-        let wasm =
-            std::fs::read(dir.join(&program.file)).map_err(|e| format!("{}: {e}", program.file))?;
+        let wasm = std::fs::read(dir.join(&program.file)).map_err(|e| format!("{}: {e}", program.file))?;
         let mut sums = [0i64; 2];
         for (slot, arg) in [program.arg, program.quick_arg].into_iter().enumerate() {
             let mut seen: Option<(String, i64)> = None;
@@ -85,17 +79,9 @@ fn build(dir: Option<&Path>, checksums: bool) -> Result<(), String> {
                     .map_err(|e| format!("{} on {}: {e}", program.name, engine.name()))?;
                 let ms = start.elapsed().as_secs_f64() * 1e3;
                 let [Val::I64(sum)] = out.as_slice() else {
-                    return Err(format!(
-                        "{} on {}: run returned {out:?}, not one i64",
-                        program.name,
-                        engine.name()
-                    ));
+                    return Err(format!("{} on {}: run returned {out:?}, not one i64", program.name, engine.name()));
                 };
-                println!(
-                    "{:12} run({arg:>8}) on {:9} = {sum:>20}  {ms:9.2} ms",
-                    program.name,
-                    engine.name()
-                );
+                println!("{:12} run({arg:>8}) on {:9} = {sum:>20}  {ms:9.2} ms", program.name, engine.name());
                 // The harness calls `run` many times on one instance: a
                 // program must leave nothing behind that changes the result.
                 let again = instance.call(corpus::ENTRY, &[Val::I32(arg)]);

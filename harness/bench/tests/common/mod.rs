@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use wasmlab_bench::results::{
-    DiffSummary, Dist, EngineInfo, Machine, MemoryUse, PairCounts, ProgramInfo, Results, Run,
-    SpecCounts, Startup, Status,
+    DiffSummary, Dist, EngineInfo, Machine, MemoryUse, PairCounts, ProgramInfo, Results, Run, SpecCounts, Startup,
+    Status,
 };
 
 pub const ENGINES: [&str; 5] = ["wasmtime", "wasmtime-aot", "winch", "wasmi", "interp"];
@@ -14,23 +14,13 @@ pub const PROGRAMS: [&str; 3] = ["fib", "sort", "large"];
 
 /// A distribution around `ms`: p99 twice the median.
 pub fn dist(ms: f64) -> Dist {
-    Dist {
-        samples: 20,
-        min: ms * 0.9,
-        p50: ms,
-        p90: ms * 1.2,
-        p99: ms * 2.0,
-        max: ms * 2.5,
-        mean: ms * 1.1,
-    }
+    Dist { samples: 20, min: ms * 0.9, p50: ms, p90: ms * 1.2, p99: ms * 2.0, max: ms * 2.5, mean: ms * 1.1 }
 }
 
 /// A from-cold series of `calls` calls: the first takes `2 * ms`, the
 /// others `ms` (nearest-rank p99 of up to 100 calls is the slowest one).
 pub fn cold(ms: f64, calls: usize) -> Dist {
-    let samples: Vec<f64> = (0..calls)
-        .map(|i| if i == 0 { 2.0 * ms } else { ms })
-        .collect();
+    let samples: Vec<f64> = (0..calls).map(|i| if i == 0 { 2.0 * ms } else { ms }).collect();
     Dist::of(&samples).expect("calls > 0")
 }
 
@@ -69,10 +59,7 @@ pub fn run(engine: &str, program: &str, p: usize) -> Run {
         exec_cpu: Some(dist(base * factor * 0.98)),
         startup_cpu: Some(dist(startup * 1.2)),
         code_bytes: (factor < 2.0).then_some(4096 * (p as u64 + 1)),
-        memory: Some(MemoryUse {
-            peak_rss_bytes: (10 + p as u64) << 20,
-            base_rss_bytes: 5 << 20,
-        }),
+        memory: Some(MemoryUse { peak_rss_bytes: (10 + p as u64) << 20, base_rss_bytes: 5 << 20 }),
         ratios: Default::default(),
     }
 }
@@ -82,20 +69,9 @@ pub fn results_with(engines: &[&str]) -> Results {
         schema: wasmlab_bench::results::SCHEMA,
         created: "2026-01-02T03:04:05Z".into(),
         git_commit: Some("0123456789abcdef".into()),
-        machine: Machine {
-            cpu: "Test CPU".into(),
-            cores: 2,
-            os: "linux".into(),
-            arch: "x86_64".into(),
-        },
+        machine: Machine { cpu: "Test CPU".into(), cores: 2, os: "linux".into(), arch: "x86_64".into() },
         quick: true,
-        engines: engines
-            .iter()
-            .map(|e| EngineInfo {
-                name: e.to_string(),
-                version: "1.0".into(),
-            })
-            .collect(),
+        engines: engines.iter().map(|e| EngineInfo { name: e.to_string(), version: "1.0".into() }).collect(),
         programs: PROGRAMS
             .iter()
             .enumerate()
@@ -126,14 +102,7 @@ pub fn spec(engines: &[&str]) -> BTreeMap<String, SpecCounts> {
         .iter()
         .map(|e| {
             let skipped = if *e == "interp" { 200 } else { 0 };
-            (
-                e.to_string(),
-                SpecCounts {
-                    passed: 1000 - skipped,
-                    failed: 0,
-                    skipped,
-                },
-            )
+            (e.to_string(), SpecCounts { passed: 1000 - skipped, failed: 0, skipped })
         })
         .collect()
 }
@@ -168,26 +137,14 @@ pub fn results() -> Results {
 pub fn faster(r: &Results, factor: f64) -> Results {
     let mut out = r.clone();
     let scale = |d: &mut Dist| {
-        for v in [
-            &mut d.min,
-            &mut d.p50,
-            &mut d.p90,
-            &mut d.p99,
-            &mut d.max,
-            &mut d.mean,
-        ] {
+        for v in [&mut d.min, &mut d.p50, &mut d.p90, &mut d.p99, &mut d.max, &mut d.mean] {
             *v *= factor;
         }
     };
     for run in out.runs.iter_mut().filter(|x| x.engine != "wasmtime") {
-        for d in [
-            run.exec.as_mut(),
-            run.exec_cold.as_mut(),
-            run.exec_cpu.as_mut(),
-            run.startup_cpu.as_mut(),
-        ]
-        .into_iter()
-        .flatten()
+        for d in [run.exec.as_mut(), run.exec_cold.as_mut(), run.exec_cpu.as_mut(), run.startup_cpu.as_mut()]
+            .into_iter()
+            .flatten()
         {
             scale(d);
         }
