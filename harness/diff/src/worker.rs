@@ -54,6 +54,13 @@ pub struct Reply {
     pub restart: bool,
 }
 
+impl Reply {
+    /// A job that could not be run, and why.
+    pub fn failed(origin: &str, why: impl std::fmt::Display) -> Reply {
+        Reply { report: None, error: Some(why.to_string()), origin: origin.into(), wasm_len: 0, restart: false }
+    }
+}
+
 #[derive(Clone, Debug, clap::Args)]
 pub struct WorkerArgs {
     /// Engines, comma-separated, the reference first.
@@ -98,39 +105,21 @@ pub fn run_job(oracle: &Oracle, generator: &Generator, job: &Job) -> Reply {
         Job::Case { seed, index } => match generator.case(*seed, *index) {
             Ok(c) => (c.wasm, c.calls, c.origin, false),
             Err(e) => {
-                return Reply {
-                    report: None,
-                    error: Some(e.to_string()),
-                    origin: "smith".into(),
-                    wasm_len: 0,
-                    restart: false,
-                };
+                return Reply::failed("smith", e);
             }
         },
         Job::Module { wasm_hex, calls, plan_seed, trace } => {
             let wasm = match unhex(wasm_hex) {
                 Ok(w) => w,
                 Err(e) => {
-                    return Reply {
-                        report: None,
-                        error: Some(e.to_string()),
-                        origin: "module".into(),
-                        wasm_len: 0,
-                        restart: false,
-                    };
+                    return Reply::failed("module", e);
                 }
             };
             let calls = match calls {
                 Some(c) => match c.iter().map(Call::from_text).collect::<Result<Vec<_>, _>>() {
                     Ok(c) => c,
                     Err(e) => {
-                        return Reply {
-                            report: None,
-                            error: Some(e.to_string()),
-                            origin: "module".into(),
-                            wasm_len: 0,
-                            restart: false,
-                        };
+                        return Reply::failed("module", e);
                     }
                 },
                 None => cases::plan(&wasm, &mut Rng::new(*plan_seed)),
@@ -180,13 +169,7 @@ fn serve(args: &WorkerArgs) -> ExitCode {
         let Ok(line) = line else { break };
         let reply = match serde_json::from_str::<Job>(&line) {
             Ok(job) => run_job(&oracle, &generator, &job),
-            Err(e) => Reply {
-                report: None,
-                error: Some(format!("bad job: {e}")),
-                origin: String::new(),
-                wasm_len: 0,
-                restart: false,
-            },
+            Err(e) => Reply::failed("", format!("bad job: {e}")),
         };
         let text = serde_json::to_string(&reply).expect("replies serialise");
         if writeln!(out, "{text}").and_then(|_| out.flush()).is_err() {
