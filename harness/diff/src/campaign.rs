@@ -117,6 +117,9 @@ pub struct Summary {
     pub errors: u64,
     /// Cases in which every engine trapped alike somewhere.
     pub trapped: u64,
+    /// How the reference's calls ended: `returned`, or the trap or error
+    /// kind (refuel calls left out). What the campaign exercised.
+    pub call_outcomes: BTreeMap<String, u64>,
     pub pairs: Vec<PairStats>,
     /// Findings per class `engine vs reference: kind`, and excused known
     /// divergences per rule (`engine: known KD-n`).
@@ -127,6 +130,21 @@ pub struct Summary {
 impl Summary {
     pub fn failed(&self) -> bool {
         self.divergences + self.crashes + self.hangs > 0
+    }
+
+    /// One line on how the reference's calls ended: the share that
+    /// returned, then each trap or error kind, most frequent first.
+    pub fn call_outcomes_line(&self) -> String {
+        let total: u64 = self.call_outcomes.values().sum();
+        let returned = self.call_outcomes.get("returned").copied().unwrap_or(0);
+        let mut rest: Vec<(&String, &u64)> = self.call_outcomes.iter().filter(|(k, _)| *k != "returned").collect();
+        rest.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let pct = |n: u64| if total == 0 { 0.0 } else { 100.0 * n as f64 / total as f64 };
+        let mut line = format!("calls of the reference: {returned} of {total} returned ({:.1}%)", pct(returned));
+        for (kind, n) in rest {
+            line.push_str(&format!(", {n} {kind}"));
+        }
+        line
     }
 
     /// The per-engine-pair table.
@@ -286,6 +304,9 @@ impl Shared {
         let mut s = self.lock();
         s.modules += 1;
         s.calls += report.calls as u64;
+        for (kind, n) in &report.call_outcomes {
+            *s.call_outcomes.entry(kind.clone()).or_default() += u64::from(*n);
+        }
         match report.verdict() {
             Verdict::Diverged => s.divergences += 1,
             Verdict::Crashed => {
@@ -447,6 +468,7 @@ fn isolated_finding(sh: &Shared, index: u64, kind: &str, status: &str, stderr: &
             .collect(),
         calls: 0,
         trapped: false,
+        call_outcomes: BTreeMap::new(),
         divergences: blamed
             .iter()
             .map(|e| Divergence {

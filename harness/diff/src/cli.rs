@@ -112,6 +112,7 @@ pub fn run_diff(args: &DiffArgs) -> Result<ExitCode, Error> {
         summary.trapped
     );
     print!("{}", summary.table());
+    println!("{}", summary.call_outcomes_line());
     for (class, n) in &summary.classes {
         println!("  {n:>6} x {class}");
     }

@@ -643,6 +643,7 @@ mod tests {
             ],
             calls: 1,
             trapped: false,
+            call_outcomes: Default::default(),
             divergences: vec![Divergence {
                 engine: engine.into(),
                 reference: "wasmtime".into(),

@@ -20,6 +20,7 @@
 //!
 //! The result is a [`CaseReport`], a value: nothing here panics or exits.
 
+use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
@@ -143,6 +144,10 @@ pub struct CaseReport {
     pub calls: u32,
     /// Whether some call trapped (on every compared engine alike).
     pub trapped: bool,
+    /// How the reference's calls ended (`returned`, or the trap or error
+    /// kind), refuel calls left out: what a campaign exercised.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub call_outcomes: BTreeMap<String, u32>,
     pub divergences: Vec<Divergence>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub trace: Vec<Step>,
@@ -239,6 +244,16 @@ impl Outcome {
             Outcome::Failed(e) => format!("{} ({e})", e.kind()),
             Outcome::Panicked(m) => format!("panic: {m}"),
         }
+    }
+}
+
+/// How a call ended, as counted in [`CaseReport::call_outcomes`].
+fn outcome_kind(o: &Outcome) -> String {
+    match o {
+        Outcome::Values(_) => "returned".into(),
+        Outcome::Failed(Error::Trap(t)) => format!("trap: {t}"),
+        Outcome::Failed(e) => e.kind().to_string(),
+        Outcome::Panicked(_) => "panic".into(),
     }
 }
 
@@ -388,6 +403,7 @@ impl Oracle {
             engines: Vec::new(),
             calls: 0,
             trapped: false,
+            call_outcomes: BTreeMap::new(),
             divergences: Vec::new(),
             trace: Vec::new(),
         };
@@ -481,6 +497,9 @@ impl Oracle {
                 .collect();
             let what = format!("{}({})", call.func, call.args.iter().map(vals::to_text).collect::<Vec<_>>().join(", "));
             self.record(report, lanes, &format!("call #{n} {what}"), &outcomes);
+            if call.func != cases::REFUEL {
+                *report.call_outcomes.entry(outcome_kind(&outcomes[0])).or_default() += 1;
+            }
             if let Outcome::Failed(Error::Trap(t)) = &outcomes[0]
                 && !t.is_resource_limit()
             {
@@ -880,6 +899,14 @@ mod tests {
         let r = run(vec![honest("a"), honest("b")], &[3, 0, 4]);
         assert_eq!(r.verdict(), Verdict::Trapped);
         assert_eq!(r.calls, 3, "calls go on after a trap");
+    }
+
+    #[test]
+    fn the_reference_call_outcomes_are_counted() {
+        let r = run(vec![honest("a"), honest("b")], &[3, 0, 4, 0, 0]);
+        let expected: BTreeMap<String, u32> =
+            [("returned".to_string(), 2), ("trap: integer divide by zero".to_string(), 3)].into();
+        assert_eq!(r.call_outcomes, expected);
     }
 
     #[test]
