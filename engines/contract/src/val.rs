@@ -166,6 +166,25 @@ pub struct FuncDesc {
     pub export: Option<String>,
 }
 
+impl FuncDesc {
+    /// The [`FuncDesc::export`] of every function an instance exports, from
+    /// its (export name, handle) pairs: each handle's smallest name. An
+    /// instance's exports never change, so engines build this once.
+    pub fn export_names(exports: impl IntoIterator<Item = (String, u32)>) -> std::collections::HashMap<u32, String> {
+        let mut names = std::collections::HashMap::<u32, String>::new();
+        for (name, handle) in exports {
+            match names.get_mut(&handle) {
+                Some(n) if *n <= name => {}
+                Some(n) => *n = name,
+                None => {
+                    names.insert(handle, name);
+                }
+            }
+        }
+        names
+    }
+}
+
 impl fmt::Display for FuncDesc {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.export {
@@ -210,6 +229,13 @@ mod tests {
         let err = ty.check_args("f", &[Val::I32(1)]).unwrap_err().to_string();
         assert_eq!(err, "'f' takes [i32 f64] -> [i32], given [i32]");
         assert!(ty.check_args("f", &[Val::I32(1), Val::F32(0)]).is_err());
+    }
+
+    #[test]
+    fn each_function_is_named_by_its_smallest_export() {
+        let names = FuncDesc::export_names([("b".into(), 1), ("a".into(), 1), ("c".into(), 2), ("z".into(), 1)]);
+        assert_eq!(names.len(), 2);
+        assert_eq!((names[&1].as_str(), names[&2].as_str()), ("a", "c"));
     }
 
     #[test]

@@ -287,6 +287,7 @@ impl Store for WasmiStore {
             instance,
             fuel: self.fuel,
             handles: FuncHandles::default(),
+            export_names: None,
         }))
     }
 }
@@ -297,6 +298,9 @@ struct WasmiInstance {
     instance: wasmi::Instance,
     fuel: Option<u64>,
     handles: FuncHandles,
+    /// Each exported function's handle -> its smallest export name, made on
+    /// the first `describe_func` (exports never change).
+    export_names: Option<std::collections::HashMap<u32, String>>,
 }
 
 impl Instance for WasmiInstance {
@@ -343,16 +347,14 @@ impl Instance for WasmiInstance {
         let store = self.store.borrow();
         let f = *self.handles.0.get(handle as usize)?;
         let ty = func_type(&f.ty(&*store));
-        let exports: Vec<(String, wasmi::Func)> = self
-            .instance
-            .exports(&*store)
-            .filter_map(|e| {
+        let (instance, handles) = (self.instance, &mut self.handles);
+        let names = self.export_names.get_or_insert_with(|| {
+            FuncDesc::export_names(instance.exports(&*store).filter_map(|e| {
                 let name = e.name().to_string();
-                e.into_func().map(|f| (name, f))
-            })
-            .collect();
-        let export = exports.into_iter().filter(|(_, g)| self.handles.handle(g) == handle).map(|(name, _)| name).min();
-        Some(FuncDesc { ty, export })
+                e.into_func().map(|f| (name, handles.handle(&f)))
+            }))
+        });
+        Some(FuncDesc { ty, export: names.get(&handle).cloned() })
     }
 
     fn export(&mut self, name: &str) -> Option<Extern> {

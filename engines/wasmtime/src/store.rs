@@ -1,6 +1,7 @@
 //! Stores and instances shared by the three wasmtime engines.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -93,7 +94,13 @@ impl Store for WtStore {
                 None => Error::Link(format!("{e:#}")),
             })?;
         drop(inner);
-        Ok(Box::new(WtInstance { store_id: self.id, inner: self.inner.clone(), instance, fuel: self.fuel }))
+        Ok(Box::new(WtInstance {
+            store_id: self.id,
+            inner: self.inner.clone(),
+            instance,
+            fuel: self.fuel,
+            export_names: None,
+        }))
     }
 }
 
@@ -102,6 +109,9 @@ struct WtInstance {
     inner: Rc<RefCell<Inner>>,
     instance: wasmtime::Instance,
     fuel: Option<u64>,
+    /// Each exported function's handle -> its smallest export name, made on
+    /// the first `describe_func` (exports never change).
+    export_names: Option<HashMap<u32, String>>,
 }
 
 impl Instance for WtInstance {
@@ -161,22 +171,20 @@ impl Instance for WtInstance {
         let store = &mut inner.store;
         let f = *store.data().funcs.get(handle as usize)?;
         let ty = convert::func_type(&f.ty(&*store))?;
-        let exports: Vec<(String, Func)> = self
-            .instance
-            .exports(&mut *store)
-            .filter_map(|e| {
-                let name = e.name().to_string();
-                e.into_func().map(|f| (name, f))
-            })
-            .collect();
+        let instance = self.instance;
         // Handles are one per function (see `convert::func_handle`), so
         // equal handles mean the same function.
-        let export = exports
-            .into_iter()
-            .filter(|(_, g)| convert::func_handle(&mut *store, g) == handle)
-            .map(|(name, _)| name)
-            .min();
-        Some(FuncDesc { ty, export })
+        let names = self.export_names.get_or_insert_with(|| {
+            let funcs: Vec<(String, Func)> = instance
+                .exports(&mut *store)
+                .filter_map(|e| {
+                    let name = e.name().to_string();
+                    e.into_func().map(|f| (name, f))
+                })
+                .collect();
+            FuncDesc::export_names(funcs.into_iter().map(|(name, g)| (name, convert::func_handle(&mut *store, &g))))
+        });
+        Some(FuncDesc { ty, export: names.get(&handle).cloned() })
     }
 
     fn export(&mut self, name: &str) -> Option<Extern> {
