@@ -1062,7 +1062,7 @@ mod tests {
     fn tables_are_compared_after_every_call() {
         // Length.
         let mut short = honest("b");
-        short.table = |n| if n == 2 { vec![Val::FuncRef(Some(0))] } else { honest("x").table.clone()(n) };
+        short.table = |n| if n == 2 { vec![Val::FuncRef(Some(0))] } else { (honest("x").table)(n) };
         let r = run(vec![honest("a"), short], &[1, 2, 3]);
         let d = &r.divergences[0];
         assert_eq!((d.kind.as_str(), d.call, d.what.as_str()), ("table", Some(1), "table \"t\""));

@@ -44,23 +44,31 @@ pub const FAULT_LOW_BYTE: i32 = 0x5a;
 pub fn create(name: &str, config: &EngineConfig) -> Result<Arc<dyn Engine>> {
     let base: Arc<dyn Engine> = Arc::from(wasmlab_registry::create("wasmi", config)?);
     match name {
-        FAULTY => Ok(Arc::new(FaultyAdd { base })),
-        FAULTY_TABLE => Ok(Arc::new(FaultyTable { base })),
+        FAULTY => Ok(Arc::new(Planted { base, name: FAULTY, fault: "i32.add/i32.xor", plant: plant_add_fault })),
+        FAULTY_TABLE => {
+            Ok(Arc::new(Planted { base, name: FAULTY_TABLE, fault: "element segment", plant: plant_table_fault }))
+        }
         ABORT => Ok(Arc::new(Abort { base })),
         _ => Err(Error::Usage(format!("unknown test engine '{name}'"))),
     }
 }
 
-struct FaultyAdd {
+/// wasmi running every module through `plant` first: a fault in the
+/// executed code, as a miscompilation would put it there.
+struct Planted {
     base: Arc<dyn Engine>,
+    name: &'static str,
+    /// What the fault is about, for the version string.
+    fault: &'static str,
+    plant: fn(&[u8]) -> std::result::Result<Vec<u8>, String>,
 }
 
-impl Engine for FaultyAdd {
+impl Engine for Planted {
     fn name(&self) -> &'static str {
-        FAULTY
+        self.name
     }
     fn version(&self) -> String {
-        format!("wasmi {} with a planted i32.add/i32.xor fault", self.base.version())
+        format!("wasmi {} with a planted {} fault", self.base.version(), self.fault)
     }
     fn features(&self) -> Features {
         self.base.features()
@@ -68,31 +76,7 @@ impl Engine for FaultyAdd {
     fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>> {
         // Invalid input goes to wasmi unchanged, so errors stay wasmi's.
         self.base.features().check(wasm)?;
-        let faulty = plant_add_fault(wasm).map_err(|e| Error::Internal(format!("planting the fault: {e}")))?;
-        self.base.compile(&faulty)
-    }
-    fn new_store(&self) -> Box<dyn Store> {
-        self.base.new_store()
-    }
-}
-
-struct FaultyTable {
-    base: Arc<dyn Engine>,
-}
-
-impl Engine for FaultyTable {
-    fn name(&self) -> &'static str {
-        FAULTY_TABLE
-    }
-    fn version(&self) -> String {
-        format!("wasmi {} with a planted element segment fault", self.base.version())
-    }
-    fn features(&self) -> Features {
-        self.base.features()
-    }
-    fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>> {
-        self.base.features().check(wasm)?;
-        let faulty = plant_table_fault(wasm).map_err(|e| Error::Internal(format!("planting the fault: {e}")))?;
+        let faulty = (self.plant)(wasm).map_err(|e| Error::Internal(format!("planting the fault: {e}")))?;
         self.base.compile(&faulty)
     }
     fn new_store(&self) -> Box<dyn Store> {
@@ -258,7 +242,7 @@ mod tests {
         Features::WASM2.check(&faulty).unwrap();
         let config = EngineConfig::default();
         let good = wasmlab_registry::create("wasmi", &config).unwrap();
-        let bad = FaultyAdd { base: Arc::from(wasmlab_registry::create("wasmi", &config).unwrap()) };
+        let bad = create(FAULTY, &config).unwrap();
         let mut g = good.instantiate_fresh(&wasm).unwrap();
         let mut b = bad.instantiate_fresh(&wasm).unwrap();
         use wasmlab_contract::Val::I32;
@@ -285,7 +269,7 @@ mod tests {
         Features::WASM2.check(&faulty).unwrap();
         let config = EngineConfig::default();
         let good = wasmlab_registry::create("wasmi", &config).unwrap();
-        let bad = FaultyTable { base: Arc::from(wasmlab_registry::create("wasmi", &config).unwrap()) };
+        let bad = create(FAULTY_TABLE, &config).unwrap();
         let (mut g, mut b) = (good.instantiate_fresh(&wasm).unwrap(), bad.instantiate_fresh(&wasm).unwrap());
         use wasmlab_contract::Val;
         assert_eq!(g.call("first", &[]).unwrap(), vec![Val::I32(1)]);
