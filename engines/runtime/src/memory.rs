@@ -102,14 +102,14 @@ impl Memory {
     }
 
     pub fn with_cap(limits: Limits, cap: u64) -> Result<Memory, Error> {
-        if limits.min > cap.min(MAX_PAGES) {
+        let cap = cap.min(MAX_PAGES);
+        if limits.min > cap {
             return Err(Error::ResourceLimit(format!(
-                "memory of {} pages exceeds the engine's cap of {} pages",
-                limits.min,
-                cap.min(MAX_PAGES)
+                "memory of {} pages exceeds the engine's cap of {cap} pages",
+                limits.min
             )));
         }
-        let max_pages = limits.max.unwrap_or(MAX_PAGES).min(MAX_PAGES).min(cap);
+        let max_pages = limits.max.unwrap_or(cap).min(cap);
         let mut pages = Reservation::new((max_pages * PAGE_SIZE) as usize)?;
         let len = (limits.min * PAGE_SIZE) as usize;
         if !pages.commit(0, len) {
