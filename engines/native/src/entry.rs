@@ -26,6 +26,26 @@ pub const STACK_HEADROOM: usize = 256 << 10;
 /// context whose `exec` points to its store's `ExecState`; `frame` must
 /// hold at least as many slots as `f` has parameters and results.
 pub unsafe fn enter(f: NativeFunc, vmctx: *mut VmCtx, frame: &mut [u64]) -> Result<(), Error> {
+    // SAFETY: the caller's guarantees are `call`'s.
+    let status = unsafe { call(f, vmctx, frame.as_mut_ptr())? };
+    // SAFETY: the caller guarantees `vmctx` and its `exec` are live.
+    let exec = unsafe { &mut *(*vmctx).exec };
+    match status {
+        0 => Ok(()),
+        _ => Err(exec.take_trap().unwrap_or_else(|| {
+            Error::Internal(format!("generated code returned status {status} without recording a trap"))
+        })),
+    }
+}
+
+/// Calls `f` and returns its raw status, leaving a trap recorded in the
+/// `ExecState` (for callers that pass traps on as statuses, such as an
+/// interpreter calling compiled code). Sets the stack limit like
+/// [`enter`]; `Err` only when this thread's stack bounds cannot be read.
+///
+/// # Safety
+/// As [`enter`], with `frame` pointing to enough slots.
+pub unsafe fn call(f: NativeFunc, vmctx: *mut VmCtx, frame: *mut u64) -> Result<u32, Error> {
     // SAFETY: the caller guarantees `vmctx` and its `exec` are live.
     let exec: *mut ExecState = unsafe { (*vmctx).exec };
     let outermost = unsafe { (*exec).stack_limit == 0 };
@@ -36,18 +56,12 @@ pub unsafe fn enter(f: NativeFunc, vmctx: *mut VmCtx, frame: &mut [u64]) -> Resu
     }
     // SAFETY: the caller guarantees `f` follows the convention and the
     // frame is large enough.
-    let status = unsafe { f(vmctx, frame.as_mut_ptr()) };
-    // SAFETY: as above; the call has returned, nothing else holds `exec`.
-    let exec = unsafe { &mut *exec };
+    let status = unsafe { f(vmctx, frame) };
     if outermost {
-        exec.stack_limit = 0;
+        // SAFETY: as above; the call has returned.
+        unsafe { (*exec).stack_limit = 0 };
     }
-    match status {
-        0 => Ok(()),
-        _ => Err(exec.take_trap().unwrap_or_else(|| {
-            Error::Internal(format!("generated code returned status {status} without recording a trap"))
-        })),
-    }
+    Ok(status)
 }
 
 /// The lowest stack address generated code may use on this thread: the

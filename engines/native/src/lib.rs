@@ -48,4 +48,4 @@ pub mod entry;
 pub mod maps;
 
 pub use code::{CODE_CAP, CodeBuffer, ExecutableCode};
-pub use entry::{NativeFunc, enter};
+pub use entry::{NativeFunc, call, enter};

@@ -6,7 +6,9 @@
 //! - [`raw`]: the one-`u64`-per-value slot representation;
 //! - [`vmctx`]: the `#[repr(C)]` VM context and its published offsets;
 //! - [`memory`], [`table`]: linear memory and tables with their bulk ops;
-//! - [`store`]: object ownership, linking, instantiation, value conversion.
+//! - [`store`]: object ownership, linking, instantiation, value conversion;
+//! - [`tier`]: the hook through which an interpreter hands hot functions to
+//!   a JIT, and the per-function native entries they share.
 //!
 //! Executing code (interpreter or generated) belongs to the engines; the
 //! runtime never runs wasm code, so the start function is the engine's job.
@@ -17,10 +19,12 @@ pub mod raw;
 pub mod sig;
 pub mod store;
 pub mod table;
+pub mod tier;
 pub mod vmctx;
 
 pub use info::ModuleInfo;
 pub use memory::Memory;
 pub use store::{FuncRef, Global, InstanceData, Item, RtExtern, Store};
 pub use table::Table;
+pub use tier::{TierUp, Tiering};
 pub use vmctx::{ExecState, VmCtx, trap_code, trap_from_code};

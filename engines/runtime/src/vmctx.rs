@@ -19,6 +19,7 @@
 //! |     72 | `memory`       | `*mut Memory` (null without a memory)                        |
 //! |     80 | `instance`     | `*const InstanceData` (runtime side, for slow paths)         |
 //! |     88 | `code`         | engine-owned pointer to its compiled form of the module      |
+//! |     96 | `native`       | `*const usize`: native entry of each defined function, 0 = not compiled ([`crate::tier`]) |
 //!
 //! `mem_base`/`mem_len` are a copy of the memory's state: every `memory.grow`
 //! (from any instance sharing the memory) rewrites them in every VM context
@@ -49,6 +50,7 @@ pub struct VmCtx {
     pub memory: *mut Memory,
     pub instance: *const InstanceData,
     pub code: *const (),
+    pub native: *const usize,
 }
 
 impl VmCtx {
@@ -64,7 +66,8 @@ impl VmCtx {
     pub const MEMORY: usize = 72;
     pub const INSTANCE: usize = 80;
     pub const CODE: usize = 88;
-    pub const SIZE: usize = 96;
+    pub const NATIVE: usize = 96;
+    pub const SIZE: usize = 104;
 
     /// A context that views nothing (no memory, no tables, no functions):
     /// what an instance starts from, and what tests of entry code use.
@@ -82,6 +85,7 @@ impl VmCtx {
             memory: std::ptr::null_mut(),
             instance: std::ptr::null(),
             code: std::ptr::null(),
+            native: std::ptr::null(),
         }
     }
 }
@@ -94,17 +98,27 @@ impl VmCtx {
 /// |      8 | `trap`  | trap slot: 0 = none, else the [`trap_code`] of a trap         |
 /// |     12 | `depth` | wasm frames active in the store (bounded by the engine)       |
 /// |     16 | `stack_limit` | lowest native stack address generated code may use; 0 outside generated code (set by the native entry) |
+/// |     24 | `slots_end` | end of the store's value stack: a frame must end at or below it |
+/// |     32 | `host`  | the executing engine's per-store state, for the slow paths generated code calls (opaque here) |
 ///
 /// A trap is raised by recording it in the slot and returning; whoever
 /// called into the code that returned (the interpreter, the host entry)
 /// turns a nonzero slot into the [`Trap`] with [`ExecState::take_trap`].
 #[repr(C)]
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ExecState {
     pub fuel: i64,
     pub trap: u32,
     pub depth: u32,
     pub stack_limit: u64,
+    pub slots_end: u64,
+    pub host: *mut (),
+}
+
+impl Default for ExecState {
+    fn default() -> Self {
+        ExecState { fuel: 0, trap: 0, depth: 0, stack_limit: 0, slots_end: 0, host: std::ptr::null_mut() }
+    }
 }
 
 impl ExecState {
@@ -112,6 +126,8 @@ impl ExecState {
     pub const TRAP: usize = 8;
     pub const DEPTH: usize = 12;
     pub const STACK_LIMIT: usize = 16;
+    pub const SLOTS_END: usize = 24;
+    pub const HOST: usize = 32;
 
     /// Takes the recorded trap and clears the slot; `None` when no trap is
     /// recorded. A code that names no trap is an internal error.
@@ -161,11 +177,14 @@ mod tests {
         assert_eq!(offset_of!(VmCtx, memory), VmCtx::MEMORY);
         assert_eq!(offset_of!(VmCtx, instance), VmCtx::INSTANCE);
         assert_eq!(offset_of!(VmCtx, code), VmCtx::CODE);
+        assert_eq!(offset_of!(VmCtx, native), VmCtx::NATIVE);
         assert_eq!(std::mem::size_of::<VmCtx>(), VmCtx::SIZE);
         assert_eq!(offset_of!(ExecState, fuel), ExecState::FUEL);
         assert_eq!(offset_of!(ExecState, trap), ExecState::TRAP);
         assert_eq!(offset_of!(ExecState, depth), ExecState::DEPTH);
         assert_eq!(offset_of!(ExecState, stack_limit), ExecState::STACK_LIMIT);
+        assert_eq!(offset_of!(ExecState, slots_end), ExecState::SLOTS_END);
+        assert_eq!(offset_of!(ExecState, host), ExecState::HOST);
         assert_eq!(offset_of!(Table, base), Table::BASE);
         assert_eq!(offset_of!(Table, len), Table::LEN);
         assert_eq!(offset_of!(FuncRef, sig), FuncRef::SIG);
