@@ -7,11 +7,17 @@
 //!
 //! Supports Wasm 2.0 without SIMD. A module needing more is
 //! `Error::Unsupported`.
+//!
+//! The JIT engines are built on this one: they compile the same IR
+//! ([`InterpEngine::compile_parts`], [`InterpModule::new`]) and attach
+//! native code to the module's [`Code`] (entries, tiering), which the
+//! interpreter then calls; stores, instances, host calls and invocation
+//! stay the interpreter's.
 
 pub mod exec;
 
 use std::any::Any;
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -21,7 +27,8 @@ use wasmlab_contract::{
 };
 use wasmlab_runtime::{ExecState, FuncRef, InstanceData, Item, ModuleInfo, sig};
 
-use exec::{Code, Vm};
+pub use exec::Code;
+use exec::Vm;
 
 /// The proposals the interpreter implements.
 pub const FEATURES: Features = Features::WASM2_NO_SIMD;
@@ -45,19 +52,37 @@ impl InterpEngine {
     pub fn store(&self) -> InterpStore {
         InterpStore { inner: Rc::new(StoreInner::new(self.fuel, self.memory_cap)) }
     }
+
+    /// What [`Engine::compile`] builds a module from: validates `wasm`,
+    /// reads its structure and translates every defined function to
+    /// register IR (in order).
+    pub fn compile_parts(&self, wasm: &[u8]) -> Result<(Arc<ModuleInfo>, Vec<wasmlab_regir::Func>)> {
+        let info = ModuleInfo::new(wasm, self.features)?;
+        let funcs = wasmlab_regir::translate_module(&info, wasm)?;
+        Ok((Arc::new(info), funcs))
+    }
 }
 
-/// A compiled module: its structure and its functions' IR.
+/// A compiled module: its structure and its functions' code (and what a
+/// JIT attached to it).
 pub struct InterpModule {
     info: Arc<ModuleInfo>,
     code: Arc<Code>,
 }
 
 impl InterpModule {
+    /// The module of `info` with the functions `funcs` (its defined
+    /// functions' IR, in order, as [`InterpEngine::compile_parts`] gives).
+    pub fn new(info: Arc<ModuleInfo>, funcs: &[wasmlab_regir::Func]) -> InterpModule {
+        InterpModule { info, code: Arc::new(Code::new(funcs)) }
+    }
+
     pub fn info(&self) -> &ModuleInfo {
         &self.info
     }
-    pub fn code(&self) -> &Code {
+
+    /// The code every instance runs, where a JIT installs native entries.
+    pub fn code(&self) -> &Arc<Code> {
         &self.code
     }
 }
@@ -65,6 +90,12 @@ impl InterpModule {
 impl Module for InterpModule {
     fn as_any(&self) -> &dyn Any {
         self
+    }
+
+    /// `None` for the plain interpreter; the bytes of native code once a
+    /// JIT attached to the module.
+    fn code_bytes(&self) -> Option<usize> {
+        self.code.native_bytes()
     }
 }
 
@@ -82,9 +113,8 @@ impl Engine for InterpEngine {
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>> {
-        let info = ModuleInfo::new(wasm, self.features)?;
-        let funcs = wasmlab_regir::translate_module(&info, wasm)?;
-        Ok(Box::new(InterpModule { info: Arc::new(info), code: Arc::new(Code::new(funcs)) }))
+        let (info, funcs) = self.compile_parts(wasm)?;
+        Ok(Box::new(InterpModule::new(info, &funcs)))
     }
 
     fn new_store(&self) -> Box<dyn Store> {
@@ -94,28 +124,57 @@ impl Engine for InterpEngine {
 
 struct StoreInner {
     rt: Rc<wasmlab_runtime::Store>,
-    vm: RefCell<Vm>,
+    /// The store's machine, boxed once and only ever used through this
+    /// pointer: a run nested in native code reaches it through
+    /// `ExecState::host` while an outer run is using it, so no `&mut` to
+    /// it may span a run.
+    vm: *mut Vm,
+    /// A call is running (a host function calling back into the store
+    /// is refused).
+    busy: Cell<bool>,
     fuel: Option<u64>,
+}
+
+impl Drop for StoreInner {
+    fn drop(&mut self) {
+        // SAFETY: made by `Box::into_raw` in `new`, freed once; no call is
+        // running (it would hold the store).
+        drop(unsafe { Box::from_raw(self.vm) });
+    }
+}
+
+/// Clears [`StoreInner::busy`] when the call ends, however it ends.
+struct Idle<'a>(&'a Cell<bool>);
+
+impl Drop for Idle<'_> {
+    fn drop(&mut self) {
+        self.0.set(false);
+    }
 }
 
 impl StoreInner {
     fn new(fuel: Option<u64>, memory_cap: u64) -> StoreInner {
         let rt = wasmlab_runtime::Store::with_memory_cap(memory_cap);
-        let vm = RefCell::new(Vm::new(rt.clone()));
-        StoreInner { rt, vm, fuel }
+        let vm = Box::into_raw(Box::new(Vm::new(rt.clone())));
+        StoreInner { rt, vm, busy: Cell::new(false), fuel }
     }
 
     /// Calls `f` with raw arguments (already type-checked).
     fn invoke(&self, f: *const FuncRef, args: &[u64]) -> Result<Vec<u64>> {
-        let mut vm = self.vm.try_borrow_mut().map_err(|_| Error::Internal("re-entrant call into the store".into()))?;
+        if self.busy.replace(true) {
+            return Err(Error::Internal("re-entrant call into the store".into()));
+        }
+        let _idle = Idle(&self.busy);
         // Fuel is a budget per call from the host; what is left stays in
         // the execution state.
         let fuel = self.fuel.map_or(i64::MAX, |f| f.min(i64::MAX as u64) as i64);
         // SAFETY: the store's execution state is alive while the store is.
         unsafe { (*self.rt.exec()).fuel = fuel };
-        // SAFETY: `f` belongs to this store (alive: we hold it), whose
-        // instances all carry interpreter code; the caller checked the args.
-        unsafe { vm.invoke(f, args) }
+        // SAFETY: the `Vm` is this store's only one, boxed at a fixed
+        // address, and not in use (`busy`); `f` belongs to this store
+        // (alive: we hold it), whose instances all carry interpreter code;
+        // the caller checked the args.
+        unsafe { Vm::invoke(self.vm, f, args) }
     }
 }
 
@@ -142,7 +201,10 @@ impl InterpStore {
         let m: &InterpModule = downcast_module(module, "interp")?;
         let code_ptr = Arc::as_ptr(&m.code) as *const ();
         let owner: Arc<dyn Any> = m.code.clone();
-        let inst = self.inner.rt.instantiate(m.info.clone(), code_ptr, owner, imports)?;
+        // Native code reads the entries through the VM context (set before
+        // segments, so an instance whose instantiation failed half-way is
+        // callable from native code too); the interpreter from the `Code`.
+        let inst = self.inner.rt.instantiate(m.info.clone(), code_ptr, m.code.native_table(), owner, imports)?;
         if let Some(start) = m.info.start {
             // SAFETY: the instance is alive in the store.
             let f = unsafe { (*inst).func(start) };

@@ -1,5 +1,7 @@
 //! Shared runtime of the in-house engines (`interp`, and the JITs to come).
 //!
+//! - [`arith`]: wasm arithmetic beyond single machine operations (trapping
+//!   division, float `min`/`max`, truncation), shared by every tier;
 //! - [`info`]: a validated module's structure ([`ModuleInfo`]), read with
 //!   wasmparser;
 //! - [`sig`]: canonical signature ids (`call_indirect` checks compare ints);
@@ -13,6 +15,7 @@
 //! Executing code (interpreter or generated) belongs to the engines; the
 //! runtime never runs wasm code, so the start function is the engine's job.
 
+pub mod arith;
 pub mod info;
 pub mod memory;
 pub mod raw;

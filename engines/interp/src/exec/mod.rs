@@ -5,8 +5,29 @@
 //!
 //! This module is the machine: code ready to run, frames, entry from the
 //! host, host calls and the trampoline loop. The instructions' handlers are
-//! in [`handlers`], grouped by concern, and the arithmetic they share in
-//! [`arith`].
+//! in [`handlers`], grouped by concern (the arithmetic they share is
+//! [`wasmlab_runtime::arith`], which the JITs' slow paths use too); the
+//! value stack in `slots`; the functions native code calls back in
+//! [`native_calls`].
+//!
+//! # Native code
+//!
+//! A JIT built on the interpreter installs native entries in a module's
+//! [`Code`] ([`Code::set_native`], or through a [`Tiering`] hook). Every
+//! call into a wasm function (from the host, a `call`, an import or a
+//! table) runs the function's native entry when it has one, with the
+//! callee's frame where the interpreter would have put it: the frame
+//! layout is the interpreter's, slot `i` = register `i`, so the value
+//! stack is shared and never moves. Native code counts its own calls and
+//! loops and uses fuel; a nonzero status is a trap already recorded.
+//! Native code calls back through [`native_calls`] for functions still
+//! interpreted, which run nested in the same machine, to any depth.
+//!
+//! With a [`Tiering`], a call that makes a function's call count reach
+//! `calls` asks the hook for code and, given it, runs natively from that
+//! very call; a back-edge that makes its loop count reach `loops` asks
+//! for an on-stack-replacement entry at the loop header and, given one,
+//! finishes the function natively in its current frame.
 //!
 //! Dispatch is threaded: every instruction carries a pointer to its
 //! handler, and in optimized builds each handler ends by tail-calling the
@@ -27,32 +48,42 @@
 //! Invariants the unsafe register and code accesses rely on (established by
 //! the translator and checked at every call):
 //! - every register index in a function's code is below its `frame_size`,
-//!   and the stack holds at least `base + frame_size` slots for the running
-//!   frame;
+//!   and `base + frame_size <= MAX_SLOTS` for the running frame (checked at
+//!   every call);
 //! - every branch target is inside the function's code, and every path ends
 //!   in a `Return`, `Br*` or trapping instruction (the code never runs off
 //!   its end);
 //! - indices of functions, globals, tables and segments were validated.
 
-mod arith;
 mod handlers;
+pub mod native_calls;
+mod slots;
 
+use std::any::Any;
+use std::cell::Cell;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use wasmlab_contract::{Error, Trap, Val};
+use wasmlab_native::NativeFunc;
 use wasmlab_regir::{Func, Instr};
-use wasmlab_runtime::{ExecState, FuncRef, Store, VmCtx, sig, trap_code};
+use wasmlab_runtime::{ExecState, FuncRef, Store, Tiering, VmCtx, sig, trap_code};
 
 use handlers::handler_for;
+use slots::Slots;
 
 /// Deepest wasm call nesting.
 pub const MAX_FRAMES: usize = 50_000;
 /// Most value-stack slots (64 MiB).
 pub const MAX_SLOTS: usize = 8 << 20;
-const INITIAL_SLOTS: usize = 1 << 14;
 /// Native stack the chain of handler tail calls may use before it unwinds
 /// through the trampoline.
 const NATIVE_STACK_BUDGET: usize = 256 << 10;
+/// The trap slot's value while a [`Pending`] outcome unwinds: a code that
+/// names no trap, so that whoever sees it without the `Vm` reports an
+/// internal error rather than a trap.
+const PENDING: u32 = u32::MAX;
 
 /// The native stack pointer (an approximation where it cannot be read).
 #[inline(always)]
@@ -90,30 +121,158 @@ pub struct Op {
 
 /// A function ready to run.
 pub struct IFunc {
+    /// Its native entry (0 = interpreted): the interpreter's copy of the
+    /// function's slot in [`Code`]'s table, next to what a call reads
+    /// anyway.
+    native: AtomicUsize,
     code: Vec<Op>,
     frame_size: u32,
     num_params: u32,
     num_locals: u32,
 }
 
-/// An interpreter module's code, pointed to by `VmCtx::code`.
+impl IFunc {
+    /// The native entry, 0 while interpreted.
+    #[inline(always)]
+    fn native(&self) -> usize {
+        self.native.load(Ordering::Acquire)
+    }
+}
+
+/// An interpreter module's code, pointed to by `VmCtx::code`, and what a
+/// JIT attaches to it: the native entry of each defined function (pointed
+/// to by every instance's `VmCtx::native`), the tiering policy, and the
+/// executable code those entries point into.
+///
+/// The interpreter reads a function's entry at every call into it and runs
+/// native code whenever it is nonzero (see [`Code::set_native`]).
 pub struct Code {
     pub funcs: Vec<IFunc>,
+    /// One entry per defined function, 0 = interpreted; laid out as a
+    /// `[usize]` (what `VmCtx::native` points to).
+    native: Box<[AtomicUsize]>,
+    /// Call count at which the tier-up hook is asked (0 = never).
+    tier_calls: AtomicU32,
+    /// Loop count at which the on-stack-replacement hook is asked (0 =
+    /// never).
+    tier_loops: AtomicU32,
+    tiering: OnceLock<Tiering>,
+    /// A JIT attached (native code, tiering or code bytes were given).
+    jit: AtomicBool,
+    native_bytes: AtomicUsize,
+    /// Whatever the native entries point into, kept alive with the code.
+    kept: Mutex<Vec<Arc<dyn Any + Send + Sync>>>,
 }
 
 impl Code {
-    pub fn new(funcs: Vec<Func>) -> Code {
+    pub fn new(funcs: &[Func]) -> Code {
         Code {
             funcs: funcs
-                .into_iter()
+                .iter()
                 .map(|f| IFunc {
+                    native: AtomicUsize::new(0),
                     code: f.code.iter().map(|i| Op { handler: handler_for(i), instr: *i }).collect(),
                     frame_size: f.frame_size,
                     num_params: f.num_params,
                     num_locals: f.num_locals,
                 })
                 .collect(),
+            native: funcs.iter().map(|_| AtomicUsize::new(0)).collect(),
+            tier_calls: AtomicU32::new(0),
+            tier_loops: AtomicU32::new(0),
+            tiering: OnceLock::new(),
+            jit: AtomicBool::new(false),
+            native_bytes: AtomicUsize::new(0),
+            kept: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Installs `entry` as the native code of defined function `func`
+    /// (index among the module's defined functions; 0 = back to the
+    /// interpreter). Every later call into the function, from the
+    /// interpreter or from native code, runs it. Any thread may install.
+    ///
+    /// `entry` must be the address of a `wasmlab_native::NativeFunc` for
+    /// this function that follows the calling convention of
+    /// `wasmlab_native` with the interpreter's frame layout (it counts its
+    /// own calls and loops, uses fuel, checks `ExecState::slots_end` and
+    /// the stack limit), and must stay valid as long as this `Code` (give
+    /// its owner to [`Code::keep`] first). Anything else is undefined
+    /// behaviour once the function is called: the same contract as the
+    /// entries a `TierUp` hook returns. Panics when `func` is out of range.
+    pub fn set_native(&self, func: u32, entry: usize) {
+        self.jit.store(true, Ordering::Relaxed);
+        // Release: whoever sees the entry sees the code it points to.
+        self.native[func as usize].store(entry, Ordering::Release);
+        self.funcs[func as usize].native.store(entry, Ordering::Release);
+    }
+
+    /// The native entry of defined function `func`; 0 when it is
+    /// interpreted. Panics when `func` is out of range.
+    pub fn native(&self, func: u32) -> usize {
+        self.native[func as usize].load(Ordering::Acquire)
+    }
+
+    /// The entry table, for `VmCtx::native` (`AtomicUsize` has the layout
+    /// of `usize`).
+    pub fn native_table(&self) -> *const usize {
+        self.native.as_ptr() as *const usize
+    }
+
+    /// Keeps `owner` (the executable code native entries point into)
+    /// alive as long as this `Code`. An owner must not hold this `Code`
+    /// strongly (that would be a cycle, never freed).
+    pub fn keep(&self, owner: Arc<dyn Any + Send + Sync>) {
+        self.jit.store(true, Ordering::Relaxed);
+        self.kept.lock().unwrap_or_else(|p| p.into_inner()).push(owner);
+    }
+
+    /// Counts `n` more bytes of machine code generated for this module
+    /// (what [`Code::native_bytes`] reports).
+    pub fn add_native_bytes(&self, n: usize) {
+        self.jit.store(true, Ordering::Relaxed);
+        self.native_bytes.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Bytes of machine code generated for this module, once a JIT attached
+    /// to it (set an entry, tiering, kept code or counted bytes, even 0 so
+    /// far); `None` for the plain interpreter.
+    pub fn native_bytes(&self) -> Option<usize> {
+        self.jit.load(Ordering::Relaxed).then(|| self.native_bytes.load(Ordering::Relaxed))
+    }
+
+    /// Makes the interpreter tier up hot functions through `t.hook` (see
+    /// [`Tiering`]; thresholds below 1 count as 1). Set it once, before
+    /// the module is instantiated; only the first call has an effect. The
+    /// hook must not hold this `Code` strongly (a cycle).
+    pub fn set_tiering(&self, t: Tiering) {
+        self.jit.store(true, Ordering::Relaxed);
+        let (calls, loops) = (t.calls.max(1), t.loops.max(1));
+        if self.tiering.set(t).is_ok() {
+            // After the policy is in place: a threshold seen means a hook
+            // to ask.
+            self.tier_calls.store(calls, Ordering::Relaxed);
+            self.tier_loops.store(loops, Ordering::Relaxed);
+        }
+    }
+
+    /// The tiering policy, if one was set.
+    pub fn tiering(&self) -> Option<&Tiering> {
+        self.tiering.get()
+    }
+
+    /// The loop threshold of the code of `ctx`.
+    ///
+    /// # Safety
+    /// `ctx` is a live context with interpreter code.
+    #[inline(always)]
+    unsafe fn loop_limit(ctx: *const VmCtx) -> u32 {
+        unsafe { (*((*ctx).code as *const Code)).tier_loops.load(Ordering::Relaxed) }
+    }
+
+    /// The defined-function index of `func`, one of `self.funcs`.
+    fn index_of(&self, func: *const IFunc) -> u32 {
+        ((func as usize - self.funcs.as_ptr() as usize) / std::mem::size_of::<IFunc>()) as u32
     }
 }
 
@@ -126,12 +285,35 @@ struct Frame {
     loop_counter: *mut u32,
 }
 
+/// What ends a run other than a return or a trap, carried past native
+/// frames (which only know statuses) to the outermost [`Vm::invoke`]: the
+/// trap slot holds [`PENDING`] meanwhile.
+enum Pending {
+    /// An error that is not a trap (e.g. the stack bounds are unreadable,
+    /// a helper was called against its contract).
+    Error(Error),
+    /// A panic in Rust code that native code called (a host function, a
+    /// tier-up hook): it resumes once no native frame is left.
+    Panic(Box<dyn Any + Send>),
+}
+
 /// Value and frame stacks, reused across calls of one store.
+///
+/// The value stack is allocated once, at [`MAX_SLOTS`], and never moves:
+/// native code holds pointers into it. While a call runs,
+/// `ExecState::host` points to the `Vm`, so code called from native code
+/// can run interpreted functions nested in the same machine
+/// ([`native_calls`]). Everything that may lead to such a nested run
+/// therefore takes the `Vm` as a raw pointer, and no `&mut Vm` is alive
+/// across a call of native code.
 pub struct Vm {
-    stack: Vec<u64>,
+    /// The value stack (allocated by the first call).
+    slots: Option<Slots>,
     frames: Vec<Frame>,
     /// The store's execution state (fuel, trap slot, depth).
     exec: *mut ExecState,
+    /// What ends the outermost call instead of its trap ([`PENDING`]).
+    pending: Option<Pending>,
     /// Converts values for host functions (function references are its
     /// pointers).
     store: Rc<Store>,
@@ -160,10 +342,15 @@ struct State {
     func: *const IFunc,
     code: *const Op,
     base: usize,
+    /// The value stack's first slot (it never moves).
+    stack: *mut u64,
     /// `Vm::frames` length when the outermost function was entered.
     entry_depth: usize,
     exec: *mut ExecState,
     loop_counter: *mut u32,
+    /// `tier_loops` of the running instance's [`Code`] (refreshed whenever
+    /// the running instance changes).
+    loop_limit: u32,
     /// Below this native stack address, back-edges and calls unwind
     /// through the trampoline (tail-call dispatch only).
     #[cfg_attr(not(interp_tail_calls), allow(dead_code))]
@@ -175,10 +362,40 @@ struct State {
     len: u64,
 }
 
+thread_local! {
+    /// This thread's native stack limit for generated code (0 = not read
+    /// yet): the bounds of a thread's stack never change.
+    static STACK_LIMIT: Cell<usize> = const { Cell::new(0) };
+}
+
+/// [`wasmlab_native::entry::stack_limit`] for this thread, read once.
+fn thread_stack_limit() -> Result<usize, Error> {
+    match STACK_LIMIT.get() {
+        0 => {
+            let l = wasmlab_native::entry::stack_limit(wasmlab_native::entry::STACK_HEADROOM)?;
+            STACK_LIMIT.set(l);
+            Ok(l)
+        }
+        l => Ok(l),
+    }
+}
+
+/// The status of a failed call: the recorded trap code, or [`PENDING`]
+/// (which names no trap) should the slot be empty.
+///
+/// # Safety
+/// `exec` is the live execution state of the running store.
+unsafe fn trap_status(exec: *mut ExecState) -> u32 {
+    match unsafe { (*exec).trap } {
+        0 => PENDING,
+        code => code,
+    }
+}
+
 impl Vm {
     /// Stacks for running code of `store`.
     pub fn new(store: Rc<Store>) -> Vm {
-        Vm { stack: vec![0; INITIAL_SLOTS], frames: Vec::new(), exec: store.exec(), store }
+        Vm { slots: None, frames: Vec::new(), exec: store.exec(), pending: None, store }
     }
 
     /// Records `t` in the trap slot.
@@ -189,70 +406,155 @@ impl Vm {
         Trapped
     }
 
-    /// Makes `stack[..need]` exist, within [`MAX_SLOTS`].
+    /// Ends the running call with `p` instead of a trap: records
+    /// [`PENDING`] and returns it as the status.
+    ///
+    /// # Safety
+    /// `vm` is live and no reference to it is.
     #[cold]
-    fn grow(&mut self, need: usize) -> Result<(), Trapped> {
-        if need > MAX_SLOTS {
-            return Err(self.trap(Trap::StackOverflow));
+    unsafe fn pend(vm: *mut Vm, p: Pending) -> u32 {
+        unsafe {
+            (*vm).pending = Some(p);
+            (*(*vm).exec).trap = PENDING;
         }
-        let len = need.next_power_of_two().min(MAX_SLOTS);
-        self.stack.resize(len, 0);
-        Ok(())
+        PENDING
     }
 
     /// Calls `f` with raw `args`; the raw results. Fuel is whatever the
     /// store's execution state holds.
     ///
+    /// Sets the store's `ExecState::host` to `vm` for the call (null again
+    /// afterwards) and `slots_end` to the value stack's end, and leaves
+    /// `stack_limit` 0.
+    ///
     /// # Safety
-    /// `f` must be a function reference of the live store this `Vm` was
-    /// made for, whose instances' `VmCtx::code` point to [`Code`] of this
+    /// `vm` must be live, not otherwise referenced during the call, and the
+    /// only `Vm` of its store, at an address that does not change while
+    /// the store lives (code called from native code reaches it through
+    /// `ExecState::host`); `f` must be a function reference of that live
+    /// store, whose instances' `VmCtx::code` point to [`Code`] of this
     /// interpreter, and `args` must match its signature.
-    pub unsafe fn invoke(&mut self, f: *const FuncRef, args: &[u64]) -> Result<Vec<u64>, Error> {
-        let ty = sig::func_type(unsafe { (*f).sig });
-        // SAFETY: the `Vm` holds its store, which owns the execution state.
-        let depth = unsafe { (*self.exec).depth };
-        let r = unsafe { self.invoke_raw(f, args, ty.results.len()) };
-        // SAFETY: as above.
-        let exec = unsafe { &mut *self.exec };
-        // A trap abandons the frames it unwinds.
-        exec.depth = depth;
-        match r {
-            Ok(()) => Ok(self.stack[..ty.results.len()].to_vec()),
-            Err(Trapped) => {
-                Err(exec.take_trap().unwrap_or_else(|| Error::Internal("trapped with an empty trap slot".into())))
+    pub unsafe fn invoke(vm: *mut Vm, f: *const FuncRef, args: &[u64]) -> Result<Vec<u64>, Error> {
+        unsafe {
+            let nresults = sig::func_type((*f).sig).results.len();
+            if (*vm).slots.is_none() {
+                (*vm).slots = Some(Slots::new()?);
             }
+            let stack = (*vm).stack();
+            let exec = (*vm).exec;
+            let depth = (*exec).depth;
+            (*exec).host = vm as *mut ();
+            (*exec).slots_end = stack.add(MAX_SLOTS) as u64;
+            // Outside generated code (the first call of native code sets
+            // it, see `call_native`).
+            (*exec).stack_limit = 0;
+            let r = Vm::invoke_raw(vm, f, args, nresults);
+            // SAFETY: the call has returned; nothing else refers to the
+            // execution state now.
+            let exec = &mut *exec;
+            // A trap abandons the frames it unwinds.
+            exec.depth = depth;
+            exec.stack_limit = 0;
+            exec.host = std::ptr::null_mut();
+            match ((*vm).pending.take(), r) {
+                (Some(p), _) => {
+                    exec.trap = 0;
+                    match p {
+                        Pending::Error(e) => Err(e),
+                        Pending::Panic(payload) => std::panic::resume_unwind(payload),
+                    }
+                }
+                (None, Ok(())) => Ok(std::slice::from_raw_parts(stack, nresults).to_vec()),
+                (None, Err(Trapped)) => {
+                    Err(exec.take_trap().unwrap_or_else(|| Error::Internal("trapped with an empty trap slot".into())))
+                }
+            }
+        }
+    }
+
+    /// The value stack's first slot (allocated).
+    #[inline(always)]
+    fn stack(&self) -> *mut u64 {
+        match &self.slots {
+            Some(s) => s.base(),
+            None => std::ptr::null_mut(),
         }
     }
 
     /// [`Vm::invoke`] up to the results, which are left at `stack[..]`.
-    unsafe fn invoke_raw(&mut self, f: *const FuncRef, args: &[u64], nresults: usize) -> Result<(), Trapped> {
-        let n = args.len().max(nresults);
-        if self.stack.len() < n {
-            self.grow(n)?;
-        }
-        self.stack[..args.len()].copy_from_slice(args);
-        self.frames.clear();
+    ///
+    /// # Safety
+    /// As [`Vm::invoke`], with the value stack allocated.
+    unsafe fn invoke_raw(vm: *mut Vm, f: *const FuncRef, args: &[u64], nresults: usize) -> Result<(), Trapped> {
         unsafe {
-            if !(*f).host.is_null() {
-                self.call_host(f, 0)
-            } else {
-                let vmctx = (*f).vmctx;
-                let code = &*((*vmctx).code as *const Code);
-                let func = &code.funcs[(*f).index as usize];
-                self.enter(func, 0)?;
-                self.run(func, vmctx, (*f).index)
+            if args.len().max(nresults) > MAX_SLOTS {
+                return Err((*vm).trap(Trap::StackOverflow));
             }
+            let stack = (*vm).stack();
+            std::ptr::copy_nonoverlapping(args.as_ptr(), stack, args.len());
+            (*vm).frames.clear();
+            if !(*f).host.is_null() { (*vm).call_host(f, stack) } else { Vm::call_at(vm, (*f).vmctx, (*f).index, 0) }
         }
     }
 
-    /// Calls a host function with the arguments at `stack[base..]`. A host
-    /// that returns with the trap slot set has trapped.
+    /// Calls defined function `index` of the instance of `ctx` with its
+    /// frame at `stack[base..]` (arguments in, results out), to its
+    /// return: natively when it has a native entry (or gets one by tiering
+    /// up now), else interpreted, nested above the frames of any run in
+    /// progress, which it leaves as they were.
+    ///
+    /// # Safety
+    /// `vm` is live and not referenced; `ctx` is a live context of its
+    /// store with interpreter [`Code`]; `index` is a defined function of
+    /// it; the arguments are in place and `base` leaves the frames of the
+    /// runs in progress intact.
+    unsafe fn call_at(vm: *mut Vm, ctx: *mut VmCtx, index: u32, base: usize) -> Result<(), Trapped> {
+        unsafe {
+            let code = (*ctx).code as *const Code;
+            let func = (*code).funcs.as_ptr().add(index as usize);
+            let mut entry = (*func).native();
+            if entry == 0 {
+                let count = (*ctx).call_counts.add(index as usize);
+                *count = (*count).wrapping_add(1);
+                if *count == (*code).tier_calls.load(Ordering::Relaxed) {
+                    entry = tier_up(code, ctx, index);
+                }
+            }
+            let frame = (*vm).stack().add(base);
+            if entry != 0 {
+                return match call_native(vm, entry, ctx, frame) {
+                    0 => Ok(()),
+                    _ => Err(Trapped),
+                };
+            }
+            let exec = (*vm).exec;
+            let depth = (*exec).depth;
+            let frames = (*vm).frames.len();
+            (*vm).enter(&*func, base)?;
+            let r = Vm::run(vm, func, ctx, index, base);
+            // Leave the frame stack and the depth as the runs in progress
+            // had them (after a trap too: what unwinds is abandoned).
+            (*vm).frames.truncate(frames);
+            (*exec).depth = depth;
+            r
+        }
+    }
+
+    /// Calls a host function with the arguments at `frame[..]`, its results
+    /// to `frame[..]`. A host that returns with the trap slot set has
+    /// trapped.
+    ///
+    /// # Safety
+    /// `f` is a live host function reference of this store; `frame` holds
+    /// as many slots as it has parameters and results.
     #[inline(never)]
-    unsafe fn call_host(&mut self, f: *const FuncRef, base: usize) -> Result<(), Trapped> {
+    unsafe fn call_host(&mut self, f: *const FuncRef, frame: *mut u64) -> Result<(), Trapped> {
         // SAFETY: a host FuncRef points to its live HostFunc.
         let h = unsafe { &*(*f).host };
-        let args: Vec<Val> =
-            (h.ty.params.iter().enumerate()).map(|(i, t)| self.store.raw_to_val(self.stack[base + i], *t)).collect();
+        // SAFETY: the caller guarantees the argument slots.
+        let args: Vec<Val> = (h.ty.params.iter().enumerate())
+            .map(|(i, t)| self.store.raw_to_val(unsafe { *frame.add(i) }, *t))
+            .collect();
         let results = match h.call(&args) {
             Ok(r) => r,
             Err(t) => return Err(self.trap(t)),
@@ -264,13 +566,11 @@ impl Vm {
         if results.len() != h.ty.results.len() || results.iter().zip(&h.ty.results).any(|(v, t)| v.ty() != *t) {
             return Err(self.trap(Trap::HostError));
         }
-        if self.stack.len() < base + results.len() {
-            self.grow(base + results.len())?;
-        }
         for (i, v) in results.into_iter().enumerate() {
             // A function reference must be a handle of this store.
             match self.store.val_to_raw(v) {
-                Ok(raw) => self.stack[base + i] = raw,
+                // SAFETY: the caller guarantees the result slots.
+                Ok(raw) => unsafe { *frame.add(i) = raw },
                 Err(_) => return Err(self.trap(Trap::HostError)),
             }
         }
@@ -282,8 +582,8 @@ impl Vm {
     #[inline(always)]
     fn enter(&mut self, func: &IFunc, base: usize) -> Result<(), Trapped> {
         let need = base + func.frame_size as usize;
-        if need > self.stack.len() {
-            self.grow(need)?;
+        if need > MAX_SLOTS {
+            return Err(self.trap(Trap::StackOverflow));
         }
         // SAFETY: the `Vm` holds its store, which owns the execution state.
         let exec = unsafe { &mut *self.exec };
@@ -295,27 +595,40 @@ impl Vm {
         if exec.fuel < 0 {
             return Err(self.trap(Trap::OutOfFuel));
         }
-        self.stack[base + func.num_params as usize..base + func.num_locals as usize].fill(0);
+        // Most calls have no locals beyond their parameters: no call of
+        // `memset` for them.
+        let locals = (func.num_locals - func.num_params) as usize;
+        if locals != 0 {
+            // SAFETY: the stack is allocated (calls start in `invoke`), and
+            // `base + num_locals <= need <= MAX_SLOTS`.
+            unsafe { std::ptr::write_bytes(self.stack().add(base + func.num_params as usize), 0, locals) };
+        }
         Ok(())
     }
 
-    /// Runs `func` (entered at stack base 0) until it returns to the host.
-    unsafe fn run(&mut self, func: &IFunc, vmctx: *mut VmCtx, index: u32) -> Result<(), Trapped> {
+    /// Runs `func` (entered at stack `base`, counted) until it returns.
+    ///
+    /// # Safety
+    /// As [`Vm::call_at`], with the frame entered.
+    unsafe fn run(vm: *mut Vm, func: *const IFunc, vmctx: *mut VmCtx, index: u32, base: usize) -> Result<(), Trapped> {
         unsafe {
-            *(*vmctx).call_counts.add(index as usize) += 1;
-            let exec = self.exec;
+            let exec = (*vm).exec;
+            let stack = (*vm).stack();
+            let code = (*func).code.as_ptr();
             let mut st = State {
-                vm: self,
+                vm,
                 vmctx,
                 func,
-                code: func.code.as_ptr(),
-                base: 0,
-                entry_depth: self.frames.len(),
+                code,
+                base,
+                stack,
+                entry_depth: (*vm).frames.len(),
                 exec,
                 loop_counter: (*vmctx).loop_counts.add(index as usize),
+                loop_limit: Code::loop_limit(vmctx),
                 sp_limit: native_sp().saturating_sub(NATIVE_STACK_BUDGET),
-                next: func.code.as_ptr(),
-                regs: self.stack.as_mut_ptr(),
+                next: code,
+                regs: stack.add(base),
                 mem: (*vmctx).mem_base,
                 len: (*vmctx).mem_len,
             };
@@ -331,6 +644,90 @@ impl Vm {
                 Flow::Trap => Err(Trapped),
                 _ => Ok(()),
             }
+        }
+    }
+}
+
+/// A call of defined function `index` of `ctx` made its call count reach
+/// the tier-up threshold: asks the hook for code, installs it and takes
+/// the call back from the count (the native code counts it itself). The
+/// entry, or 0 to keep interpreting.
+///
+/// # Safety
+/// `code` and `ctx` are live, `ctx` an instance of `code`, `index` one of
+/// its defined functions.
+#[cold]
+#[inline(never)]
+unsafe fn tier_up(code: *const Code, ctx: *mut VmCtx, index: u32) -> usize {
+    let code = unsafe { &*code };
+    let Some(t) = code.tiering.get() else { return 0 };
+    match t.hook.compile(index) {
+        Some(entry) if entry != 0 => {
+            code.set_native(index, entry);
+            // SAFETY: the instance's counters are live; `index` is in range.
+            unsafe {
+                let count = (*ctx).call_counts.add(index as usize);
+                *count = (*count).wrapping_sub(1);
+            }
+            entry
+        }
+        _ => 0,
+    }
+}
+
+/// A back-edge to `target` made the running function's loop count reach
+/// the threshold: asks the hook for an on-stack-replacement entry at the
+/// loop header and, given one, runs the rest of the function there with
+/// its frame `regs`. Where to continue: `target` (no entry), the
+/// `Return` that ends the function (it returned natively, results in
+/// `regs[0..]`), or null (it trapped).
+///
+/// # Safety
+/// `st` is the running state, `target` an instruction of the running
+/// function, `regs` its frame.
+#[cold]
+#[inline(never)]
+unsafe fn osr(st: *mut State, target: *const Op, regs: *mut u64) -> *const Op {
+    unsafe {
+        let s = &*st;
+        let code = &*((*s.vmctx).code as *const Code);
+        let Some(t) = code.tiering.get() else { return target };
+        let index = code.index_of(s.func);
+        let pc = target.offset_from(s.code) as u32;
+        match t.hook.osr_entry(index, pc) {
+            Some(entry) if entry != 0 => match call_native(s.vm, entry, s.vmctx, regs) {
+                0 => &handlers::RETURN,
+                _ => std::ptr::null(),
+            },
+            _ => target,
+        }
+    }
+}
+
+/// Calls native code `entry` with `ctx` and `frame`; its status. Sets the
+/// stack limit of generated code on the first call in a store's call
+/// (cleared by [`Vm::invoke`] on the way out), so that entering native
+/// code costs no more than the call.
+///
+/// # Safety
+/// `vm` is live and not referenced; `entry` is a `NativeFunc` that
+/// follows the calling convention, `ctx` its callee's live context and
+/// `frame` inside the value stack with room for its frame.
+#[inline(never)]
+unsafe fn call_native(vm: *mut Vm, entry: usize, ctx: *mut VmCtx, frame: *mut u64) -> u32 {
+    unsafe {
+        let exec = (*vm).exec;
+        if (*exec).stack_limit == 0 {
+            match thread_stack_limit() {
+                Ok(l) => (*exec).stack_limit = l as u64,
+                Err(e) => return Vm::pend(vm, Pending::Error(e)),
+            }
+        }
+        // SAFETY: nonzero entries are `NativeFunc`s (`Code::set_native`).
+        let f = std::mem::transmute::<usize, NativeFunc>(entry);
+        match wasmlab_native::call(f, ctx, frame) {
+            Ok(status) => status,
+            Err(e) => Vm::pend(vm, Pending::Error(e)),
         }
     }
 }

@@ -5,8 +5,7 @@ use super::*;
 
 handlers! {
     Call { func, base } => {
-        let c = &*((*vmctx!()).code as *const Code);
-        call_wasm!(c.funcs.as_ptr().add(func as usize), func, vmctx!(), base);
+        call_wasm!((*vmctx!()).code as *const Code, func, vmctx!(), base);
     }
     CallImport { func, base } => {
         call_ref!(*(*vmctx!()).funcs.add(func as usize), base);

@@ -6,9 +6,9 @@
 //! Handlers are written in a small language, the [`handlers!`] macro: see
 //! there for what a body may do.
 
+use wasmlab_runtime::arith::*;
 use wasmlab_runtime::{InstanceData, Table};
 
-use super::arith::*;
 use super::*;
 
 /// `f(x)`: gives a closure in a handler body its operand type.
@@ -129,15 +129,21 @@ macro_rules! handlers {
                         }};
                     }
                     /// Jumps to instruction `$t`; a jump backwards is a loop back-edge:
-                    /// it costs fuel, counts for tier-up, and goes through the
-                    /// trampoline (which bounds the native stack).
+                    /// it costs fuel, counts for tier-up (the count reaching the
+                    /// module's loop threshold asks for on-stack replacement, in
+                    /// [`osr_at`]), and goes through the trampoline (which bounds the
+                    /// native stack).
                     macro_rules! jump {
                         ($t:expr) => {{
                             let t = (*st).code.add($t as usize);
                             if t <= ip {
                                 use_fuel!((*st).exec);
                                 let s = &mut *st;
-                                *s.loop_counter = (*s.loop_counter).wrapping_add(1);
+                                let n = (*s.loop_counter).wrapping_add(1);
+                                *s.loop_counter = n;
+                                if n == s.loop_limit {
+                                    return osr_at(t, regs, mem_base, mem_len, st);
+                                }
                                 bounded_continue!(t);
                             }
                             next = t;
@@ -263,38 +269,37 @@ macro_rules! handlers {
                             }
                         }};
                     }
-                    /// Saves the caller's frame and enters `$callee` (of instance
-                    /// `$ctx`, defined-function `$index`) with its registers at
-                    /// `regs[$b..]`. Goes through the trampoline (bounds the native
-                    /// stack under recursion).
+                    /// Calls defined function `$index` of the instance of `$ctx`
+                    /// (whose code is `$code`) with its registers at `regs[$b..]`.
+                    /// With a native entry, runs it ([`call_native_at`]; native code
+                    /// counts its call); else counts the call (reaching the call
+                    /// threshold asks for code, in [`tier_up_at`]) and enters the
+                    /// callee, through the trampoline (bounds the native stack under
+                    /// recursion).
                     macro_rules! call_wasm {
-                        ($callee:expr, $index:expr, $ctx:expr, $b:expr) => {{
-                            let callee: *const IFunc = $callee;
-                            let s = &mut *st;
-                            let vm = &mut *s.vm;
-                            let new_base = s.base + $b as usize;
-                            if vm.enter(&*callee, new_base).is_err() {
-                                return Flow::Trap;
-                            }
-                            vm.frames.push(Frame {
-                                func: s.func,
-                                ip: next,
-                                base: s.base,
-                                vmctx: s.vmctx,
-                                loop_counter: s.loop_counter,
-                            });
+                        ($code:expr, $index:expr, $ctx:expr, $b:expr) => {{
+                            let code: *const Code = $code;
+                            let index = $index as usize;
                             let ctx: *mut VmCtx = $ctx;
-                            if ctx != s.vmctx {
-                                s.vmctx = ctx;
+                            let callee: *const IFunc = (*code).funcs.as_ptr().add(index);
+                            let entry = (*callee).native();
+                            if entry != 0 {
+                                return call_native_at(next, regs.add($b as usize), ctx, entry, st);
+                            }
+                            let count = (*ctx).call_counts.add(index);
+                            *count = (*count).wrapping_add(1);
+                            if *count == (*code).tier_calls.load(Ordering::Relaxed) {
+                                return tier_up_at(next, regs, ctx, index as u32, st, $b as usize);
+                            }
+                            if ctx != (*st).vmctx {
                                 mem_base = (*ctx).mem_base;
                                 mem_len = (*ctx).mem_len;
                             }
-                            *(*ctx).call_counts.add($index as usize) += 1;
-                            s.loop_counter = (*ctx).loop_counts.add($index as usize);
-                            s.func = callee;
-                            s.base = new_base;
-                            s.code = (*callee).code.as_ptr();
-                            regs = vm.stack.as_mut_ptr().add(new_base);
+                            if !push_call(st, next, callee, index, ctx, $b as usize) {
+                                return Flow::Trap;
+                            }
+                            let s = &*st;
+                            regs = s.stack.add(s.base);
                             bounded_continue!(s.code);
                         }};
                     }
@@ -304,16 +309,9 @@ macro_rules! handlers {
                             let f: *const FuncRef = $f;
                             if (*f).host.is_null() {
                                 let ctx = (*f).vmctx;
-                                let c = &*((*ctx).code as *const Code);
-                                let callee = c.funcs.as_ptr().add((*f).index as usize);
-                                call_wasm!(callee, (*f).index, ctx, $b);
-                            } else {
-                                let s = &mut *st;
-                                let vm = &mut *s.vm;
-                                if vm.call_host(f, s.base + $b as usize).is_err() {
-                                    return Flow::Trap;
-                                }
-                                regs = vm.stack.as_mut_ptr().add(s.base);
+                                call_wasm!((*ctx).code as *const Code, (*f).index, ctx, $b);
+                            } else if (*(*st).vm).call_host(f, regs.add($b as usize)).is_err() {
+                                return Flow::Trap;
                             }
                         }};
                     }
@@ -330,9 +328,12 @@ macro_rules! handlers {
                             s.func = f.func;
                             s.code = (*f.func).code.as_ptr();
                             s.base = f.base;
+                            if f.vmctx != s.vmctx {
+                                s.loop_limit = Code::loop_limit(f.vmctx);
+                            }
                             s.vmctx = f.vmctx;
                             s.loop_counter = f.loop_counter;
-                            regs = vm.stack.as_mut_ptr().add(f.base);
+                            regs = s.stack.add(f.base);
                             // The callee may have grown the memory.
                             mem_base = (*f.vmctx).mem_base;
                             mem_len = (*f.vmctx).mem_len;
@@ -420,3 +421,130 @@ macro_rules! handler_table {
 }
 
 wasmlab_regir::for_each_instr!(handler_table);
+
+// Slow paths of calls and back-edges. Handlers reach them by sibling calls
+// (the handler's arguments, or values of the same kinds, in the same
+// registers), never by calls that return into the handler: a handler that
+// calls needs a stack frame, saved registers and all, on every execution,
+// taken or not.
+
+/// Continues at `next` from a slow path, as `bounded_continue!` does in a
+/// handler: a tail call of its handler while the native stack is shallow,
+/// else through the trampoline.
+#[inline(always)]
+unsafe fn dispatch(next: *const Op, regs: *mut u64, mem: *mut u8, len: u64, st: *mut State) -> Flow {
+    unsafe {
+        #[cfg(interp_tail_calls)]
+        if native_sp() >= (*st).sp_limit {
+            return ((*next).handler)(next, regs, mem, len, st);
+        }
+        let s = &mut *st;
+        s.next = next;
+        s.regs = regs;
+        s.mem = mem;
+        s.len = len;
+        Flow::Continue
+    }
+}
+
+/// Saves the caller's frame (to continue at `next`) and makes `callee`,
+/// defined function `index` of `ctx`, entered with its registers at the
+/// caller's `regs[b..]`, the running function. False when entering it
+/// trapped.
+///
+/// # Safety
+/// `st` is the running state; `callee` is defined function `index` of
+/// `ctx`.
+#[inline(always)]
+unsafe fn push_call(
+    st: *mut State,
+    next: *const Op,
+    callee: *const IFunc,
+    index: usize,
+    ctx: *mut VmCtx,
+    b: usize,
+) -> bool {
+    unsafe {
+        let s = &mut *st;
+        let vm = &mut *s.vm;
+        let new_base = s.base + b;
+        if vm.enter(&*callee, new_base).is_err() {
+            return false;
+        }
+        vm.frames.push(Frame { func: s.func, ip: next, base: s.base, vmctx: s.vmctx, loop_counter: s.loop_counter });
+        if ctx != s.vmctx {
+            s.vmctx = ctx;
+            s.loop_limit = Code::loop_limit(ctx);
+        }
+        s.loop_counter = (*ctx).loop_counts.add(index);
+        s.func = callee;
+        s.base = new_base;
+        s.code = (*callee).code.as_ptr();
+        true
+    }
+}
+
+/// A call whose callee has native code: runs `entry` of `ctx` with the
+/// callee's frame at `frame`, then continues the caller at `next` (with
+/// the memory reloaded: the callee may have grown it).
+///
+/// # Safety
+/// `st` is the running state; `entry` the native code of a function of
+/// `ctx`, `frame` its frame in the running function's registers.
+#[inline(never)]
+unsafe fn call_native_at(next: *const Op, frame: *mut u64, ctx: *mut VmCtx, entry: usize, st: *mut State) -> Flow {
+    unsafe {
+        if call_native((*st).vm, entry, ctx, frame) != 0 {
+            return Flow::Trap;
+        }
+        let s = &*st;
+        dispatch(next, s.stack.add(s.base), (*s.vmctx).mem_base, (*s.vmctx).mem_len, st)
+    }
+}
+
+/// A call that made the call count of defined function `index` of `ctx`
+/// reach the call threshold (the caller's registers are `regs`, the
+/// callee's at `regs[b..]`): asks for code ([`tier_up`]) and runs this
+/// call natively with it, else enters the callee interpreted.
+///
+/// # Safety
+/// As [`call_native_at`], `index` a defined function of `ctx`.
+#[cold]
+#[inline(never)]
+unsafe fn tier_up_at(next: *const Op, regs: *mut u64, ctx: *mut VmCtx, index: u32, st: *mut State, b: usize) -> Flow {
+    unsafe {
+        let code = (*ctx).code as *const Code;
+        let entry = tier_up(code, ctx, index);
+        if entry != 0 {
+            return call_native_at(next, regs.add(b), ctx, entry, st);
+        }
+        if !push_call(st, next, (*code).funcs.as_ptr().add(index as usize), index as usize, ctx, b) {
+            return Flow::Trap;
+        }
+        let s = &*st;
+        dispatch(s.code, s.stack.add(s.base), (*ctx).mem_base, (*ctx).mem_len, st)
+    }
+}
+
+/// A back-edge to `target` that made the loop count reach the loop
+/// threshold: on-stack replacement if the hook has code ([`osr`]), else
+/// the jump.
+///
+/// # Safety
+/// As a handler's, `target` an instruction of the running function.
+#[cold]
+#[inline(never)]
+unsafe fn osr_at(target: *const Op, regs: *mut u64, mem: *mut u8, len: u64, st: *mut State) -> Flow {
+    unsafe {
+        let next = osr(st, target, regs);
+        if next.is_null() {
+            return Flow::Trap;
+        }
+        dispatch(next, regs, mem, len, st)
+    }
+}
+
+/// A `Return` outside any function's code: where a function continues
+/// once native code entered on its stack (on-stack replacement) has
+/// returned for it, its results in place.
+pub(super) static RETURN: Op = Op { handler: Return, instr: Instr::Return };

@@ -1,10 +1,17 @@
-//! Arithmetic the handlers share: trapping integer division, wasm's float
-//! `min`/`max`, and trapping float-to-int truncation.
+//! Wasm arithmetic that is more than one machine operation: trapping
+//! integer division and remainder, wasm's float `min`/`max` (NaN and signed
+//! zeros), NaN-quieting rounding, and trapping float-to-int truncation.
+//!
+//! One definition for every in-house engine: the interpreter's handlers and
+//! the JITs' slow-path helpers call these same functions, so the tiers
+//! agree by construction. Integers travel as unsigned bits (`u32`/`u64`),
+//! as in raw slots; a trap is the `Err`, for the caller to record.
 
 use wasmlab_contract::Trap;
 
+/// `i32.div_s`: traps on division by zero and on `i32::MIN / -1`.
 #[inline]
-pub(super) fn div_s32(x: u32, y: u32) -> Result<u32, Trap> {
+pub fn div_s32(x: u32, y: u32) -> Result<u32, Trap> {
     let (x, y) = (x as i32, y as i32);
     if y == 0 {
         return Err(Trap::IntegerDivisionByZero);
@@ -12,26 +19,30 @@ pub(super) fn div_s32(x: u32, y: u32) -> Result<u32, Trap> {
     x.checked_div(y).map(|v| v as u32).ok_or(Trap::IntegerOverflow)
 }
 
+/// `i32.div_u`: traps on division by zero.
 #[inline]
-pub(super) fn div_u32(x: u32, y: u32) -> Result<u32, Trap> {
+pub fn div_u32(x: u32, y: u32) -> Result<u32, Trap> {
     x.checked_div(y).ok_or(Trap::IntegerDivisionByZero)
 }
 
+/// `i32.rem_s`: traps on division by zero; `i32::MIN % -1` is 0.
 #[inline]
-pub(super) fn rem_s32(x: u32, y: u32) -> Result<u32, Trap> {
+pub fn rem_s32(x: u32, y: u32) -> Result<u32, Trap> {
     if y == 0 {
         return Err(Trap::IntegerDivisionByZero);
     }
     Ok((x as i32).wrapping_rem(y as i32) as u32)
 }
 
+/// `i32.rem_u`: traps on division by zero.
 #[inline]
-pub(super) fn rem_u32(x: u32, y: u32) -> Result<u32, Trap> {
+pub fn rem_u32(x: u32, y: u32) -> Result<u32, Trap> {
     x.checked_rem(y).ok_or(Trap::IntegerDivisionByZero)
 }
 
+/// `i64.div_s`: traps on division by zero and on `i64::MIN / -1`.
 #[inline]
-pub(super) fn div_s64(x: u64, y: u64) -> Result<u64, Trap> {
+pub fn div_s64(x: u64, y: u64) -> Result<u64, Trap> {
     let (x, y) = (x as i64, y as i64);
     if y == 0 {
         return Err(Trap::IntegerDivisionByZero);
@@ -39,27 +50,30 @@ pub(super) fn div_s64(x: u64, y: u64) -> Result<u64, Trap> {
     x.checked_div(y).map(|v| v as u64).ok_or(Trap::IntegerOverflow)
 }
 
+/// `i64.div_u`: traps on division by zero.
 #[inline]
-pub(super) fn div_u64(x: u64, y: u64) -> Result<u64, Trap> {
+pub fn div_u64(x: u64, y: u64) -> Result<u64, Trap> {
     x.checked_div(y).ok_or(Trap::IntegerDivisionByZero)
 }
 
+/// `i64.rem_s`: traps on division by zero; `i64::MIN % -1` is 0.
 #[inline]
-pub(super) fn rem_s64(x: u64, y: u64) -> Result<u64, Trap> {
+pub fn rem_s64(x: u64, y: u64) -> Result<u64, Trap> {
     if y == 0 {
         return Err(Trap::IntegerDivisionByZero);
     }
     Ok((x as i64).wrapping_rem(y as i64) as u64)
 }
 
+/// `i64.rem_u`: traps on division by zero.
 #[inline]
-pub(super) fn rem_u64(x: u64, y: u64) -> Result<u64, Trap> {
+pub fn rem_u64(x: u64, y: u64) -> Result<u64, Trap> {
     x.checked_rem(y).ok_or(Trap::IntegerDivisionByZero)
 }
 
 /// wasm `min`: NaN if either is NaN, and -0 < +0.
 #[inline]
-pub(super) fn fmin32(x: f32, y: f32) -> f32 {
+pub fn fmin32(x: f32, y: f32) -> f32 {
     if x.is_nan() || y.is_nan() {
         x + y
     } else if x == y {
@@ -71,8 +85,9 @@ pub(super) fn fmin32(x: f32, y: f32) -> f32 {
     }
 }
 
+/// wasm `max`: NaN if either is NaN, and +0 > -0.
 #[inline]
-pub(super) fn fmax32(x: f32, y: f32) -> f32 {
+pub fn fmax32(x: f32, y: f32) -> f32 {
     if x.is_nan() || y.is_nan() {
         x + y
     } else if x == y {
@@ -84,8 +99,9 @@ pub(super) fn fmax32(x: f32, y: f32) -> f32 {
     }
 }
 
+/// wasm `min` of f64 (see [`fmin32`]).
 #[inline]
-pub(super) fn fmin64(x: f64, y: f64) -> f64 {
+pub fn fmin64(x: f64, y: f64) -> f64 {
     if x.is_nan() || y.is_nan() {
         x + y
     } else if x == y {
@@ -97,8 +113,9 @@ pub(super) fn fmin64(x: f64, y: f64) -> f64 {
     }
 }
 
+/// wasm `max` of f64 (see [`fmax32`]).
 #[inline]
-pub(super) fn fmax64(x: f64, y: f64) -> f64 {
+pub fn fmax64(x: f64, y: f64) -> f64 {
     if x.is_nan() || y.is_nan() {
         x + y
     } else if x == y {
@@ -113,21 +130,23 @@ pub(super) fn fmax64(x: f64, y: f64) -> f64 {
 /// `f(x)`, except that a NaN gives a quiet NaN: what wasm requires of
 /// rounding and `sqrt`, which in Rust may return a signaling NaN as is.
 #[inline(always)]
-pub(super) fn quiet_nan32(x: f32, f: impl Fn(f32) -> f32) -> f32 {
+pub fn quiet_nan32(x: f32, f: impl Fn(f32) -> f32) -> f32 {
     if x.is_nan() { x + x } else { f(x) }
 }
 
+/// [`quiet_nan32`] for f64.
 #[inline(always)]
-pub(super) fn quiet_nan64(x: f64, f: impl Fn(f64) -> f64) -> f64 {
+pub fn quiet_nan64(x: f64, f: impl Fn(f64) -> f64) -> f64 {
     if x.is_nan() { x + x } else { f(x) }
 }
 
-/// Trapping float-to-int conversions: NaN is an invalid conversion, a value
-/// whose truncation is out of range an overflow.
+/// Trapping float-to-int conversions (`trunc_{from}_{to}`, taking the
+/// float's raw slot): NaN is an invalid conversion, a value whose
+/// truncation is out of range an overflow.
 macro_rules! trunc {
     ($name:ident, $f:ty, $from:expr, $lo:expr, $hi:expr, $to:ty, $out:expr) => {
         #[inline]
-        pub(super) fn $name(raw: u64) -> Result<u64, Trap> {
+        pub fn $name(raw: u64) -> Result<u64, Trap> {
             let x: $f = ($from)(raw);
             if x.is_nan() {
                 return Err(Trap::BadConversionToInteger);
