@@ -43,11 +43,23 @@ pub struct EngineConfig {
     /// take a cap (the lab's own; `None` = the wasm32 limit, 4 GiB). A module
     /// declaring more is [`Error::ResourceLimit`]; growth beyond fails (-1).
     pub memory_cap_pages: Option<u64>,
+    /// Tiered engines: calls of a function after which it is compiled, and
+    /// loop back-edges after which a running loop moves to compiled code
+    /// (`None` = the engine's defaults).
+    pub tier_calls: Option<u32>,
+    pub tier_loops: Option<u32>,
 }
 
 impl Default for EngineConfig {
     fn default() -> Self {
-        EngineConfig { features: Features::WASM2, fuel: None, cache_dir: None, memory_cap_pages: None }
+        EngineConfig {
+            features: Features::WASM2,
+            fuel: None,
+            cache_dir: None,
+            memory_cap_pages: None,
+            tier_calls: None,
+            tier_loops: None,
+        }
     }
 }
 
@@ -64,6 +76,11 @@ pub trait Engine: Send + Sync {
     fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>>;
     /// A fresh store: the runtime state instances live in and link within.
     fn new_store(&self) -> Box<dyn Store>;
+    /// What the engine counted over its lifetime (a tiered engine's
+    /// tier-ups and on-stack replacements), for campaign summaries.
+    fn counters(&self) -> Vec<(&'static str, u64)> {
+        Vec::new()
+    }
 
     /// Compile and instantiate in a fresh store, with no imports.
     fn instantiate_fresh(&self, wasm: &[u8]) -> Result<Box<dyn Instance>> {

@@ -38,6 +38,16 @@ pub static ENGINES: &[EngineInfo] = &[
         description: "in-house register-IR interpreter",
         create: |c| Ok(Box::new(wasmlab_interp::InterpEngine::new(c))),
     },
+    EngineInfo {
+        name: "regjit",
+        description: "in-house register-IR JIT to x86-64 (every function compiled up front)",
+        create: |c| Ok(Box::new(wasmlab_regjit::RegjitEngine::new(c))),
+    },
+    EngineInfo {
+        name: "regjit-tiered",
+        description: "interp first, hot functions compiled by regjit, loops entered by on-stack replacement",
+        create: |c| Ok(Box::new(wasmlab_regjit::TieredEngine::new(c))),
+    },
 ];
 
 /// The reference engine every differential run includes.

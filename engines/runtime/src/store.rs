@@ -239,6 +239,10 @@ impl Store {
     /// objects, evaluates globals, applies element then data segments in
     /// order. Returns the instance; the caller runs the start function.
     ///
+    /// `code` and `native` become the VM context's `code` and `native`
+    /// before any segment is applied: an instance whose instantiation traps
+    /// half-way can still be called through the tables it wrote.
+    ///
     /// A trapping segment fails instantiation with the trap, but what was
     /// written before stays (the instance stays alive in the store, so its
     /// functions placed in shared tables remain callable).
@@ -246,6 +250,7 @@ impl Store {
         self: &Rc<Store>,
         info: Arc<ModuleInfo>,
         code: *const (),
+        native: *const usize,
         code_owner: Arc<dyn Any>,
         imports: &Imports,
     ) -> Result<*mut InstanceData, Error> {
@@ -362,6 +367,7 @@ impl Store {
             d.vmctx.memory = memory;
             d.vmctx.instance = inst;
             d.vmctx.code = code;
+            d.vmctx.native = native;
             if !memory.is_null() {
                 (*memory).add_view(vmctx);
             }

@@ -13,7 +13,7 @@ fn info(wat: &str) -> Arc<ModuleInfo> {
 }
 
 fn instantiate(store: &Rc<Store>, wat: &str, imports: &Imports) -> Result<*mut InstanceData, Error> {
-    store.instantiate(info(wat), std::ptr::null(), Arc::new(()), imports)
+    store.instantiate(info(wat), std::ptr::null(), std::ptr::null(), Arc::new(()), imports)
 }
 
 fn data(inst: *mut InstanceData) -> &'static InstanceData {

@@ -81,6 +81,9 @@ fn no_aot(target: &'static str) -> Target {
 }
 
 const AOT: &str = "Phase 9 AOT (000)";
+const REGJIT: &str = "regjit (002)";
+/// The module compile throughput is judged on.
+const LARGE: &str = "large";
 const FIREBALL: &str = "Fireball (003)";
 
 /// The tiered engine of the Fireball seed (interpreter, then template JIT
@@ -255,6 +258,8 @@ pub fn evaluate(r: &Results) -> Vec<Target> {
         });
     }
 
+    out.extend(regjit_targets(r));
+
     // Peer comparisons (not seed targets, but what the lab is for).
     for (a, b, what) in [
         ("interp", "wasmi", "in-house interpreter vs its peer (interp / wasmi)"),
@@ -270,5 +275,91 @@ pub fn evaluate(r: &Results) -> Vec<Target> {
             });
         }
     }
+    out
+}
+
+/// Geometric mean of `a / b` execution medians over the programs both ran.
+fn exec_ratio(r: &Results, a: &str, b: &str) -> Option<(f64, usize)> {
+    let xs = paired(r, a, b, |x, y| ratio(exec_p50(x), exec_p50(y)));
+    geomean(&xs.iter().map(|x| x.1).collect::<Vec<_>>()).map(|g| (g, xs.len()))
+}
+
+fn no_data(seed: &'static str, target: &'static str, needs: &str) -> Target {
+    Target { seed, target, verdict: Verdict::NoData, evidence: format!("needs {needs}") }
+}
+
+/// Seed 002's targets for the register-IR JIT and its tiered engine.
+fn regjit_targets(r: &Results) -> Vec<Target> {
+    let mut out = Vec::new();
+    let jit = exec_ratio(r, "regjit", "wasmtime");
+    let winch = exec_ratio(r, "winch", "wasmtime");
+    let target = "regjit execution vs wasmtime at or below Winch's";
+    out.push(match (jit, winch) {
+        (Some((j, n)), Some((w, _))) => Target {
+            seed: REGJIT,
+            target,
+            verdict: verdict(j <= w),
+            evidence: format!("regjit / wasmtime {j:.2}, winch / wasmtime {w:.2} (geometric means over {n} programs)"),
+        },
+        _ => no_data(REGJIT, target, "regjit, winch and wasmtime"),
+    });
+    let target = "regjit execution no worse than 2.0x wasmtime";
+    out.push(match jit {
+        Some((j, n)) => Target {
+            seed: REGJIT,
+            target,
+            verdict: verdict(j <= 2.0),
+            evidence: format!("regjit / wasmtime {j:.2} (geometric mean over {n} programs)"),
+        },
+        None => no_data(REGJIT, target, "regjit and wasmtime"),
+    });
+    let target = "regjit at least 3x faster than interp";
+    out.push(match exec_ratio(r, "interp", "regjit") {
+        Some((x, n)) => Target {
+            seed: REGJIT,
+            target,
+            verdict: verdict(x >= 3.0),
+            evidence: format!("interp / regjit {x:.2} (geometric mean over {n} programs)"),
+        },
+        None => no_data(REGJIT, target, "regjit and interp"),
+    });
+    let compile = |e: &str| ok_run(r, e, LARGE).and_then(|x| x.startup.as_ref()).map(|s| s.compile_ms.p50);
+    let target = "regjit compile throughput at least 5x Cranelift's (large module)";
+    out.push(match (compile("regjit"), compile("wasmtime")) {
+        (Some(j), Some(c)) if j > 0.0 => Target {
+            seed: REGJIT,
+            target,
+            verdict: verdict(c / j >= 5.0),
+            evidence: format!("compile of {LARGE}: regjit {j:.1} ms, wasmtime (Cranelift) {c:.1} ms: {:.1}x", c / j),
+        },
+        _ => no_data(REGJIT, target, "regjit and wasmtime on the large module"),
+    });
+    let startup = paired(r, "regjit-tiered", "interp", |t, i| ratio(startup_p50(t), startup_p50(i)));
+    let target = "regjit-tiered startup within 1.2x of interp";
+    out.push(match geomean(&startup.iter().map(|x| x.1).collect::<Vec<_>>()) {
+        Some(g) => {
+            let worst = startup.iter().cloned().max_by(|a, b| a.1.total_cmp(&b.1)).expect("non-empty");
+            Target {
+                seed: REGJIT,
+                target,
+                verdict: verdict(worst.1 <= 1.2),
+                evidence: format!(
+                    "regjit-tiered / interp startup {g:.2} (geometric mean), worst {:.2} on {}",
+                    worst.1, worst.0
+                ),
+            }
+        }
+        None => no_data(REGJIT, target, "regjit-tiered and interp"),
+    });
+    let target = "regjit-tiered steady state within 1.1x of regjit";
+    out.push(match exec_ratio(r, "regjit-tiered", "regjit") {
+        Some((x, n)) => Target {
+            seed: REGJIT,
+            target,
+            verdict: verdict(x <= 1.1),
+            evidence: format!("regjit-tiered / regjit {x:.2} (geometric mean of warm medians over {n} programs)"),
+        },
+        None => no_data(REGJIT, target, "regjit-tiered and regjit"),
+    });
     out
 }

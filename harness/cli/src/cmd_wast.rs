@@ -69,7 +69,15 @@ pub fn run_wast(
     let cache = std::env::temp_dir().join(format!("wasmlab-wast-aot-{}", std::process::id()));
     let options = SuiteOptions {
         engines: engines.clone(),
-        config: EngineConfig { features, cache_dir: Some(cache.clone()), ..EngineConfig::default() },
+        // Spec functions run a few times each: low tier-up thresholds make the
+        // tiered engine run compiled code (and enter loops by OSR) under the suite.
+        config: EngineConfig {
+            features,
+            cache_dir: Some(cache.clone()),
+            tier_calls: Some(2),
+            tier_loops: Some(3),
+            ..EngineConfig::default()
+        },
         jobs: jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
         timeout,
     };

@@ -2,6 +2,7 @@
 //! main job on built-in defaults (see `lab.rs`); subcommands run one part.
 
 mod cmd_aot;
+mod cmd_asm;
 mod cmd_ir;
 mod cmd_run;
 mod cmd_wast;
@@ -42,6 +43,8 @@ enum Command {
     BenchChild(wasmlab_bench::ChildArgs),
     /// Print the register IR `interp` runs for a module (.wasm or .wat).
     Ir(cmd_ir::IrArgs),
+    /// Disassemble the machine code a JIT generates for a module.
+    Asm(cmd_asm::AsmArgs),
     /// Differential campaign: generated modules on several engines, compared with wasmtime.
     Diff(wasmlab_diff::cli::DiffArgs),
     /// Replay a differential finding (directory, .wasm, or fuzzer artifact).
@@ -65,6 +68,7 @@ fn main() -> ExitCode {
         Some(Command::Gate(args)) => wasmlab_bench::run_gate(&args).map_err(|e| e.to_string()),
         Some(Command::BenchChild(args)) => wasmlab_bench::run_child(&args).map_err(|e| e.to_string()),
         Some(Command::Ir(args)) => cmd_ir::run(&args),
+        Some(Command::Asm(args)) => cmd_asm::run(&args),
         Some(Command::Diff(args)) => wasmlab_diff::cli::run_diff(&args).map_err(|e| e.to_string()),
         Some(Command::Repro(args)) => wasmlab_diff::cli::run_repro(&args).map_err(|e| e.to_string()),
         Some(Command::DiffWorker(args)) => Ok(wasmlab_diff::cli::run_worker(&args)),

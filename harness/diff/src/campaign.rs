@@ -120,6 +120,10 @@ pub struct Summary {
     /// How the reference's calls ended: `returned`, or the trap or error
     /// kind (refuel calls left out). What the campaign exercised.
     pub call_outcomes: BTreeMap<String, u64>,
+    /// What engines counted (`engine counter`: tier-ups, on-stack
+    /// replacements), summed over the cases.
+    #[serde(default)]
+    pub engine_counters: BTreeMap<String, u64>,
     pub pairs: Vec<PairStats>,
     /// Findings per class `engine vs reference: kind`, and excused known
     /// divergences per rule (`engine: known KD-n`).
@@ -307,6 +311,9 @@ impl Shared {
         for (kind, n) in &report.call_outcomes {
             *s.call_outcomes.entry(kind.clone()).or_default() += u64::from(*n);
         }
+        for (name, n) in &report.engine_counters {
+            *s.engine_counters.entry(name.clone()).or_default() += n;
+        }
         match report.verdict() {
             Verdict::Diverged => s.divergences += 1,
             Verdict::Crashed => {
@@ -415,15 +422,25 @@ fn isolated_finding(sh: &Shared, index: u64, kind: &str, status: &str, stderr: &
         },
         Err(_) => Job::Case { seed: sh.cfg.seed, index },
     };
+    // Each engine runs beside the reference only (an engine alone would be
+    // its own reference, and a lone reference calls nothing it does not
+    // need to compare); the reference runs alone. An engine is a culprit
+    // when its pair dies and the reference alone does not.
     let mut culprits = Vec::new();
+    let mut reference_dies = false;
     for e in &sh.cfg.engines {
-        let Ok(mut w) = sh.spawn(std::slice::from_ref(e)) else { continue };
-        match w.run(&job, sh.cfg.timeout) {
-            Outcome::Reply(r) if r.report.as_ref().is_some_and(|r| r.status(e) == Some(Status::Crashed)) => {
-                culprits.push(e.clone())
-            }
-            Outcome::Reply(_) => {}
-            Outcome::Died { .. } | Outcome::Hung { .. } => culprits.push(e.clone()),
+        let set: Vec<String> =
+            if *e == reference { vec![reference.clone()] } else { vec![reference.clone(), e.clone()] };
+        let Ok(mut w) = sh.spawn(&set) else { continue };
+        let dies = match w.run(&job, sh.cfg.timeout) {
+            Outcome::Reply(r) => r.report.as_ref().is_some_and(|r| r.status(e) == Some(Status::Crashed)),
+            Outcome::Died { .. } | Outcome::Hung { .. } => true,
+        };
+        if dies && *e == reference {
+            reference_dies = true;
+            culprits.push(e.clone());
+        } else if dies && !reference_dies {
+            culprits.push(e.clone());
         }
     }
     if culprits.is_empty() && kind == "hang" {
@@ -469,6 +486,7 @@ fn isolated_finding(sh: &Shared, index: u64, kind: &str, status: &str, stderr: &
         calls: 0,
         trapped: false,
         call_outcomes: BTreeMap::new(),
+        engine_counters: BTreeMap::new(),
         divergences: blamed
             .iter()
             .map(|e| Divergence {

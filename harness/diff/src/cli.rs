@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use wasmlab_contract::{Engine, EngineConfig, Error};
+use wasmlab_contract::{Engine, Error};
 
 use crate::campaign::{self, CampaignConfig};
 use crate::cases::{self, Call};
@@ -113,6 +113,10 @@ pub fn run_diff(args: &DiffArgs) -> Result<ExitCode, Error> {
     );
     print!("{}", summary.table());
     println!("{}", summary.call_outcomes_line());
+    if !summary.engine_counters.is_empty() {
+        let counts: Vec<String> = summary.engine_counters.iter().map(|(k, n)| format!("{k}: {n}")).collect();
+        println!("engine counters: {}", counts.join(", "));
+    }
     for (class, n) in &summary.classes {
         println!("  {n:>6} x {class}");
     }
@@ -171,7 +175,7 @@ pub fn run_repro(args: &ReproArgs) -> Result<ExitCode, Error> {
         .prefix("wasmlab-repro-cache-")
         .tempdir()
         .map_err(|e| Error::Internal(format!("cannot create a cache directory: {e}")))?;
-    let config = EngineConfig { cache_dir: Some(cache.path().to_path_buf()), ..EngineConfig::default() };
+    let config = crate::engines::campaign_config(Some(cache.path().to_path_buf()));
     let engines: Vec<Arc<dyn Engine>> =
         replay.engines.iter().map(|n| engines::create(n, &config)).collect::<Result<_, _>>()?;
     let mut oracle = Oracle::new(engines);

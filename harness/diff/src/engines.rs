@@ -95,3 +95,20 @@ mod tests {
         assert_eq!(parse_list("all").unwrap()[0], "wasmtime");
     }
 }
+
+/// Calls after which a tiered engine compiles a function in campaigns: low,
+/// so generated cases (a few calls each) run compiled code too.
+pub const CAMPAIGN_TIER_CALLS: u32 = 2;
+/// Back-edges after which a running loop moves to compiled code in
+/// campaigns: low, so on-stack replacement happens inside generated cases.
+pub const CAMPAIGN_TIER_LOOPS: u32 = 16;
+
+/// The configuration engines get in campaigns, fuzzing and replays.
+pub fn campaign_config(cache_dir: Option<std::path::PathBuf>) -> EngineConfig {
+    EngineConfig {
+        cache_dir,
+        tier_calls: Some(CAMPAIGN_TIER_CALLS),
+        tier_loops: Some(CAMPAIGN_TIER_LOOPS),
+        ..EngineConfig::default()
+    }
+}

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use arbitrary::Unstructured;
-use wasmlab_contract::{Engine, EngineConfig, Error, Features};
+use wasmlab_contract::{Engine, Error, Features};
 
 use crate::cases::{self, Call};
 use crate::engines;
@@ -39,7 +39,7 @@ pub fn engine(name: &str) -> Result<Arc<dyn Engine>, Error> {
     if let Some(e) = map.get(name) {
         return Ok(e.clone());
     }
-    let config = EngineConfig { cache_dir: cache.map(|d| d.path().to_path_buf()), ..EngineConfig::default() };
+    let config = crate::engines::campaign_config(cache.map(|d| d.path().to_path_buf()));
     let e = engines::create(name, &config)?;
     map.insert(name.to_string(), e.clone());
     Ok(e)

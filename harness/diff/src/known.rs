@@ -644,6 +644,7 @@ mod tests {
             calls: 1,
             trapped: false,
             call_outcomes: Default::default(),
+            engine_counters: Default::default(),
             divergences: vec![Divergence {
                 engine: engine.into(),
                 reference: "wasmtime".into(),

@@ -148,6 +148,10 @@ pub struct CaseReport {
     /// kind), refuel calls left out: what a campaign exercised.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub call_outcomes: BTreeMap<String, u32>,
+    /// What engines counted while running this case (`engine counter`:
+    /// a tiered engine's tier-ups and on-stack replacements).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub engine_counters: BTreeMap<String, u64>,
     pub divergences: Vec<Divergence>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub trace: Vec<Step>,
@@ -404,10 +408,19 @@ impl Oracle {
             calls: 0,
             trapped: false,
             call_outcomes: BTreeMap::new(),
+            engine_counters: BTreeMap::new(),
             divergences: Vec::new(),
             trace: Vec::new(),
         };
+        let before: Vec<_> = self.engines.iter().map(|e| e.counters()).collect();
         self.run_lanes(&mut lanes, wasm, calls, &observed, &mut report);
+        for (e, before) in self.engines.iter().zip(before) {
+            for ((name, now), (_, then)) in e.counters().into_iter().zip(before) {
+                if now > then {
+                    report.engine_counters.insert(format!("{} {name}", e.name()), now - then);
+                }
+            }
+        }
         report.engines = lanes
             .iter()
             .map(|l| EngineReport { engine: l.engine.name().to_string(), status: l.status, note: l.note.clone() })

@@ -20,6 +20,11 @@
 //!   `call_indirect` only when the two functions behave differently.
 //! - `test-abort`: calls `std::process::abort()` when asked to compile a
 //!   module that exports more than [`ABORT_OVER_EXPORTED_FUNCS`] functions.
+//! - `test-regjit-wrong`, `test-regjit-crash`: the `regjit` JIT with a fault
+//!   planted in its code generator (`wasmlab_regjit::Fault`): wrong machine
+//!   code for `i32.add`/`i32.xor` when the result's low byte is 0x5a, and an
+//!   illegal instruction in the code of every `i32.mul` (the worker dies of
+//!   SIGILL), so the campaign is shown to catch faults in generated code.
 
 use std::sync::Arc;
 
@@ -31,7 +36,9 @@ use wasmparser::{FunctionBody, Operator, Parser, Payload, TypeRef};
 pub const FAULTY: &str = "test-faulty-i32";
 pub const FAULTY_TABLE: &str = "test-faulty-table";
 pub const ABORT: &str = "test-abort";
-pub const NAMES: &[&str] = &[FAULTY, FAULTY_TABLE, ABORT];
+pub const JIT_WRONG: &str = "test-regjit-wrong";
+pub const JIT_CRASH: &str = "test-regjit-crash";
+pub const NAMES: &[&str] = &[FAULTY, FAULTY_TABLE, ABORT, JIT_WRONG, JIT_CRASH];
 
 /// Low enough that a short campaign meets such modules (about one smith
 /// module in eight has more).
@@ -42,6 +49,12 @@ pub const ABORT_OVER_EXPORTED_FUNCS: usize = 4;
 pub const FAULT_LOW_BYTE: i32 = 0x5a;
 
 pub fn create(name: &str, config: &EngineConfig) -> Result<Arc<dyn Engine>> {
+    use wasmlab_regjit::{Fault, RegjitEngine};
+    match name {
+        JIT_WRONG => return Ok(Arc::new(RegjitEngine::with_fault(config, Some(Fault::I32AddXorLowByte), JIT_WRONG))),
+        JIT_CRASH => return Ok(Arc::new(RegjitEngine::with_fault(config, Some(Fault::CrashOnI32Mul), JIT_CRASH))),
+        _ => {}
+    }
     let base: Arc<dyn Engine> = Arc::from(wasmlab_registry::create("wasmi", config)?);
     match name {
         FAULTY => Ok(Arc::new(Planted { base, name: FAULTY, fault: "i32.add/i32.xor", plant: plant_add_fault })),

@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use wasmlab_contract::{EngineConfig, Error, Features};
+use wasmlab_contract::{Error, Features};
 
 use crate::cases::{self, Call, CallText, Generator};
 use crate::oracle::{CaseReport, Oracle, Status};
@@ -94,7 +94,7 @@ pub fn features_from_names(names: &[String]) -> Features {
 
 /// The engines of a worker, built once and reused for every job.
 pub fn build_oracle(names: &[String], cache_dir: Option<PathBuf>) -> Result<Oracle, Error> {
-    let config = EngineConfig { cache_dir, ..EngineConfig::default() };
+    let config = engines::campaign_config(cache_dir);
     let engines = names.iter().map(|n| engines::create(n, &config)).collect::<Result<Vec<_>, _>>()?;
     Ok(Oracle::new(engines))
 }

@@ -96,3 +96,28 @@ fn a_planted_crash_is_recorded_and_the_campaign_finishes() {
     assert_eq!(reference.counts.get("diverged"), None);
     assert_eq!(reference.counts.get("crashed"), None);
 }
+
+#[test]
+fn a_fault_planted_in_the_jit_is_found() {
+    let out = tempfile::tempdir().unwrap();
+    let mut cfg = config(&["wasmtime", testing::JIT_WRONG], 600, out.path());
+    cfg.shrink_attempts = 0;
+    let summary = campaign::run(cfg).unwrap();
+    assert!(summary.divergences > 0, "the fault went unnoticed: {summary:?}");
+    assert_eq!(summary.crashes + summary.hangs, 0);
+    assert!(summary.classes.keys().all(|c| c.starts_with(testing::JIT_WRONG)), "{:?}", summary.classes);
+}
+
+#[test]
+fn a_crash_in_generated_code_is_recorded_and_the_campaign_goes_on() {
+    let out = tempfile::tempdir().unwrap();
+    let mut cfg = config(&["wasmtime", testing::JIT_CRASH], 120, out.path());
+    cfg.shrink_attempts = 0;
+    let summary = campaign::run(cfg).unwrap();
+    assert_eq!(summary.modules, 120, "every case was accounted for");
+    assert!(summary.crashes > 0, "{summary:?}");
+    let crash = summary.findings.iter().find(|f| f.kind == "crash").expect("a crash finding");
+    assert_eq!(crash.engine, testing::JIT_CRASH);
+    let reference = summary.pairs.iter().find(|p| p.engine == "wasmtime").unwrap();
+    assert_eq!(reference.counts.get("crashed"), None);
+}

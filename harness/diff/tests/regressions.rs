@@ -16,7 +16,7 @@ fn every_regression_case_agrees_on_every_engine() {
     let cases = finding::list(&root);
     assert!(!cases.is_empty(), "no regression cases under {}", root.display());
     let cache = tempfile::tempdir().unwrap();
-    let config = EngineConfig { cache_dir: Some(cache.path().to_path_buf()), ..EngineConfig::default() };
+    let config = wasmlab_diff::engines::campaign_config(Some(cache.path().to_path_buf()));
     let mut names = wasmlab_diff::engines::default_names();
     wasmlab_diff::engines::order(&mut names);
     let engines: Vec<Arc<dyn Engine>> =

@@ -26,7 +26,12 @@ fn run_on(engine: &str) {
     let cache = tempfile::tempdir().unwrap();
     let options = SuiteOptions {
         engines: vec![engine.to_string()],
-        config: EngineConfig { cache_dir: Some(cache.path().to_path_buf()), ..EngineConfig::default() },
+        config: EngineConfig {
+            cache_dir: Some(cache.path().to_path_buf()),
+            tier_calls: Some(2),
+            tier_loops: Some(3),
+            ..EngineConfig::default()
+        },
         jobs: 2,
         timeout: Duration::from_secs(600),
     };
