@@ -1,6 +1,7 @@
 //! `regjit`: the register-IR JIT to x86-64, and the two engines built on it.
 //!
-//! - [`compile`]: one function's IR to machine code (the code generator);
+//! - [`compile`]: one function's IR to machine code (the code generator;
+//!   its `ops` submodule has the code of each instruction);
 //! - [`regalloc`]: which IR registers live in machine registers;
 //! - [`helpers`]: the runtime slow paths generated code calls;
 //! - [`link`]: whole modules (direct calls patched between functions) and
