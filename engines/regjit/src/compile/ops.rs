@@ -516,8 +516,12 @@ impl Cg<'_> {
                 self.set_flag(dst, Cond::E)?;
             }
             I32WrapI64 { dst, src } => {
+                // A 32-bit move even within one register: it clears bits 32..64.
                 let w = self.work(dst, &[]);
-                self.get32(w, self.loc(src))?;
+                match self.loc(src) {
+                    Src::Reg(g) => self.a.mov(w.d(), g.d())?,
+                    s => self.get32(w, s)?,
+                }
                 self.put(dst, w)?;
             }
             I64ExtendI32S { dst, src } | I64Extend32S { dst, src } => self.extend(dst, src, 32, true)?,
