@@ -33,7 +33,7 @@ mod ops;
 /// The most IR instructions one function may have by default: larger ones
 /// are refused with `ResourceLimit` (bounds the assembler's memory, a few
 /// hundred bytes per IR instruction).
-pub const MAX_FUNC_INSTRS: usize = 1 << 20;
+pub const MAX_FUNC_INSTRS: usize = 1 << 18;
 
 /// Addresses of the host engine's call paths (see `wasmlab_interp`'s
 /// native calls): how generated code calls a function reference, and a
