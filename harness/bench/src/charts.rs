@@ -39,6 +39,7 @@ pub fn engine_color(name: &str, index: usize) -> RGBColor {
         "regjit" => RGBColor(148, 103, 189),
         "regjit-tiered" => RGBColor(197, 176, 213),
         "tjit" => RGBColor(140, 86, 75),
+        "tjit-tiered" => RGBColor(196, 156, 148),
         _ => [RGBColor(227, 119, 194), RGBColor(127, 127, 127), RGBColor(188, 189, 34)][index % 3],
     }
 }

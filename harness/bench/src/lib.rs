@@ -2,7 +2,9 @@
 //!
 //! - [`corpus`]: the benchmark programs (`corpora/bench`), each self-checking;
 //!   [`large`] generates the one too big to write by hand.
-//! - [`measure`]: `wasmlab bench`, every engine on every program, interleaved.
+//! - [`measure`]: `wasmlab bench`, every engine on every program, interleaved;
+//!   [`short_calls`] is the tiny function whose call latency it measures too,
+//!   and [`counters`] turns the engines' counters into figures.
 //! - [`results`]: the results file everything else reads.
 //! - [`targets`]: the seeds' acceptance targets, judged from a results file.
 //! - [`report`]: `wasmlab report`, charts (SVG and PNG) and an offline dashboard.
@@ -14,11 +16,13 @@
 
 mod charts;
 pub mod corpus;
+pub mod counters;
 pub mod gate;
 pub mod large;
 pub mod measure;
 pub mod report;
 pub mod results;
+pub mod short_calls;
 pub mod targets;
 
 use std::fmt;
@@ -147,11 +151,9 @@ pub fn run_bench(args: &BenchArgs) -> Result<ExitCode, BenchError> {
     results.save(&args.out)?;
     print!("{}", report::text_summary(&results));
     println!("results: {}", args.out.display());
-    let bad = results
-        .runs
-        .iter()
-        .filter(|r| r.status != results::Status::Ok && r.status != results::Status::Unsupported)
-        .count();
+    let failed = |s: results::Status| s != results::Status::Ok && s != results::Status::Unsupported;
+    let short = results.short_calls.as_ref().map_or(0, |s| s.runs.iter().filter(|r| failed(r.status)).count());
+    let bad = results.runs.iter().filter(|r| failed(r.status)).count() + short;
     Ok(if bad == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 

@@ -6,8 +6,13 @@
 //! the startup phases on their own (compile, instantiate, first call),
 //! the latency distribution of `run(arg)` on a warm instance and the same
 //! from cold (every call from the first on a fresh instance), generated
-//! code bytes, and peak RSS in a child process. Every call's checksum is
+//! code bytes, peak RSS in a child process, and the engine's counters after
+//! every measured sample ([`crate::counters`]). Every call's checksum is
 //! checked against the manifest; a wrong one voids the engine's timings.
+//!
+//! Before the corpus, every engine makes the short calls
+//! ([`crate::short_calls`]) on a fresh instance, the engines taking turns
+//! call by call.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
@@ -19,7 +24,11 @@ use wasmlab_contract::{Engine, EngineConfig, Error, Instance, Val};
 
 use crate::BenchError;
 use crate::corpus::{self, Corpus, Program};
-use crate::results::{self, Dist, EngineInfo, MemoryUse, ProgramInfo, Results, Run, Startup, Status};
+use crate::counters::Sampler;
+use crate::results::{
+    self, Dist, EngineInfo, MemoryUse, ProgramInfo, Results, Run, ShortCallRun, ShortCalls, Startup, Status,
+};
+use crate::short_calls;
 
 /// The hidden `wasmlab` subcommand that measures one engine on one program
 /// in a process of its own (see [`crate::run_child`]).
@@ -90,14 +99,28 @@ struct Plan {
     /// Wall time per program after which no new round starts once
     /// `min_rounds` are done.
     exec_budget: Duration,
+    /// Short calls per engine: enough for a p99 that is not one outlier.
+    short_calls: usize,
 }
 
 impl Plan {
     fn for_mode(quick: bool) -> Plan {
         if quick {
-            Plan { startup_samples: 3, min_rounds: 5, max_rounds: 60, exec_budget: Duration::from_millis(800) }
+            Plan {
+                startup_samples: 3,
+                min_rounds: 5,
+                max_rounds: 60,
+                exec_budget: Duration::from_millis(800),
+                short_calls: 3000,
+            }
         } else {
-            Plan { startup_samples: 10, min_rounds: 10, max_rounds: 300, exec_budget: Duration::from_secs(8) }
+            Plan {
+                startup_samples: 10,
+                min_rounds: 10,
+                max_rounds: 300,
+                exec_budget: Duration::from_secs(8),
+                short_calls: 20_000,
+            }
         }
     }
 }
@@ -121,6 +144,8 @@ struct Slot {
     total_cpu: Vec<f64>,
     exec_cpu: Vec<f64>,
     instance: Option<Box<dyn Instance>>,
+    /// The engine's counters over the program.
+    counters: Option<Sampler>,
 }
 
 impl Slot {
@@ -147,11 +172,25 @@ impl Slot {
         self.total_cpu.clear();
         self.exec_cpu.clear();
         self.instance = None;
+        self.counters = self.engine.as_deref().map(|e| Sampler::start(&read_counters(e)));
         if let Some(e) = &self.create_error {
             self.run.status = Status::Error;
             self.run.error = Some(format!("engine unavailable: {e}"));
         }
     }
+
+    /// Reads the engine's counters after a measured sample; `after` names it.
+    fn sample_counters(&mut self, after: impl FnOnce() -> String) {
+        if let (Some(engine), Some(sampler)) = (self.engine.as_deref(), self.counters.as_mut()) {
+            sampler.sample(&read_counters(engine), after);
+        }
+    }
+}
+
+/// An engine's counters; none from an engine that panics reading them (it
+/// is measured, not trusted).
+fn read_counters(engine: &dyn Engine) -> Vec<(&'static str, u64)> {
+    catch_unwind(AssertUnwindSafe(|| engine.counters())).unwrap_or_default()
 }
 
 fn blank_run(engine: &str, program: &str) -> Run {
@@ -170,6 +209,7 @@ fn blank_run(engine: &str, program: &str) -> Run {
         code_bytes: None,
         memory: None,
         ratios: Default::default(),
+        counters: None,
     }
 }
 
@@ -244,6 +284,7 @@ pub fn bench(options: &BenchOptions) -> Result<Results, BenchError> {
                 total_cpu: Vec::new(),
                 exec_cpu: Vec::new(),
                 instance: None,
+                counters: None,
             }
         })
         .collect();
@@ -275,10 +316,11 @@ pub fn bench(options: &BenchOptions) -> Result<Results, BenchError> {
         runs: Vec::new(),
         spec: None,
         diff: None,
+        short_calls: None,
     };
 
     let plan = Plan::for_mode(options.quick);
-    let steps = (corpus.programs.len() * slots.len() * if options.memory { 4 } else { 3 }) as u64;
+    let steps = ((corpus.programs.len() * if options.memory { 4 } else { 3 } + 1) * slots.len()) as u64;
     let bar = if options.progress { ProgressBar::new(steps) } else { ProgressBar::hidden() };
     bar.set_style(
         ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} {msg}")
@@ -291,6 +333,9 @@ pub fn bench(options: &BenchOptions) -> Result<Results, BenchError> {
         None
     };
     let _watchdog = watchdog(&bar);
+    // First, on engines that have run nothing yet: no background compile of
+    // a corpus program is still going on in a tiered engine.
+    results.short_calls = Some(measure_short_calls(&slots, plan.short_calls, &bar));
     for (program, wasm) in &corpus.programs {
         for slot in slots.iter_mut() {
             slot.reset(&program.name);
@@ -319,6 +364,7 @@ pub fn bench(options: &BenchOptions) -> Result<Results, BenchError> {
                 run.exec_cold = Dist::of(&slot.cold);
                 run.exec_cpu = Dist::of(&slot.exec_cpu);
                 run.startup_cpu = Dist::of(&slot.total_cpu);
+                run.counters = slot.counters.take().and_then(Sampler::finish);
             }
             results.runs.push(run);
         }
@@ -344,6 +390,7 @@ fn measure_program(program: &Program, wasm: &[u8], quick: bool, plan: &Plan, slo
                 }
                 Err(e) => slot.fail(status_of(&e), format!("compile: {e}")),
             }
+            slot.sample_counters(|| "cold compile".into());
         }
     }
 
@@ -380,6 +427,7 @@ fn measure_program(program: &Program, wasm: &[u8], quick: bool, plan: &Plan, slo
                 },
                 Err(e) => slot.fail(status_of(&e), format!("startup: {e}")),
             }
+            slot.sample_counters(|| format!("startup {sample}"));
         }
     }
     bar.inc(n as u64);
@@ -417,6 +465,7 @@ fn measure_program(program: &Program, wasm: &[u8], quick: bool, plan: &Plan, slo
             }
             Err(e) => slot.fail(status_of(&e), format!("instantiate: {e}")),
         }
+        slot.sample_counters(|| "warm-up call".into());
     }
     bar.set_message(format!("{}: execution", program.name));
     // Every engine takes part in every round (one call each, in rotating
@@ -451,6 +500,7 @@ fn measure_program(program: &Program, wasm: &[u8], quick: bool, plan: &Plan, slo
                     slot.fail(status, msg);
                 }
             }
+            slot.sample_counters(|| format!("call {}", round + 1));
         }
         round += 1;
     }
@@ -458,6 +508,106 @@ fn measure_program(program: &Program, wasm: &[u8], quick: bool, plan: &Plan, slo
         slot.instance = None;
     }
     bar.inc(2 * n as u64);
+}
+
+/// One engine's state during the short calls.
+struct Lane<'a> {
+    engine: Option<&'a dyn Engine>,
+    instance: Option<Box<dyn Instance>>,
+    times: Vec<f64>,
+    counters: Option<Sampler>,
+    run: ShortCallRun,
+}
+
+impl Lane<'_> {
+    fn fail(&mut self, status: Status, message: String) {
+        if self.run.status == Status::Ok {
+            self.run.status = status;
+            self.run.error = Some(message);
+        }
+        self.instance = None;
+    }
+}
+
+/// The short calls ([`short_calls`]): `calls` calls per engine, each on the
+/// engine's one fresh instance, every call timed from the first on (a
+/// tiered engine's tier-up is in the series). The engines take turns call
+/// by call, in rotating order, so noise and the other engines' background
+/// threads hit all of them alike.
+fn measure_short_calls(slots: &[Slot], calls: usize, bar: &ProgressBar) -> ShortCalls {
+    bar.set_message("short calls");
+    let wasm = short_calls::wasm();
+    let mut lanes: Vec<Lane> = slots
+        .iter()
+        .map(|slot| {
+            let mut lane = Lane {
+                engine: slot.engine.as_deref(),
+                instance: None,
+                times: Vec::with_capacity(calls),
+                counters: None,
+                run: ShortCallRun {
+                    engine: slot.name.clone(),
+                    status: Status::Ok,
+                    error: None,
+                    latency: None,
+                    counters: None,
+                },
+            };
+            let Some(engine) = lane.engine else {
+                let why = slot.create_error.as_deref().unwrap_or("?");
+                lane.fail(Status::Error, format!("engine unavailable: {why}"));
+                return lane;
+            };
+            lane.counters = Some(Sampler::start(&read_counters(engine)));
+            let made = match &wasm {
+                Ok(wasm) => guarded(|| engine.instantiate_fresh(wasm)),
+                Err(e) => Err(Error::Internal(e.clone())),
+            };
+            match made {
+                Ok(instance) => lane.instance = Some(instance),
+                Err(e) => lane.fail(status_of(&e), format!("instantiate: {e}")),
+            }
+            lane
+        })
+        .collect();
+    let n = lanes.len();
+    for i in 0..calls {
+        let x = short_calls::arg(i);
+        let want = short_calls::expected(x);
+        for k in 0..n {
+            let lane = &mut lanes[(i + k) % n];
+            let Some(instance) = lane.instance.as_mut() else {
+                continue;
+            };
+            let start = Instant::now();
+            let out = guarded(|| instance.call(short_calls::EXPORT, &[Val::I32(x)]));
+            let took = start.elapsed();
+            match out {
+                Ok(v) if v == [Val::I32(want)] => lane.times.push(ms(took)),
+                Ok(v) => lane.fail(
+                    Status::ChecksumMismatch,
+                    format!("{}({x}) returned {v:?}, expected {want}", short_calls::EXPORT),
+                ),
+                Err(e) => lane.fail(status_of(&e), format!("{}: {e}", short_calls::EXPORT)),
+            }
+            if let (Some(engine), Some(sampler)) = (lane.engine, lane.counters.as_mut()) {
+                sampler.sample(&read_counters(engine), || format!("short call {i}"));
+            }
+        }
+    }
+    bar.inc(n as u64);
+    let runs = lanes
+        .into_iter()
+        .map(|lane| {
+            let mut run = lane.run;
+            if run.status == Status::Ok {
+                run.latency = Dist::of(&lane.times);
+                run.counters = lane.counters.and_then(Sampler::finish);
+            }
+            run
+        })
+        .collect();
+    ShortCalls { function: short_calls::DESCRIPTION.into(), calls, runs }
 }
 
 fn cpu_between(start: Option<Duration>, end: Option<Duration>) -> Option<Duration> {

@@ -1,7 +1,8 @@
 //! `wasmlab report`: charts (SVG and PNG) and an offline dashboard
 //! (`index.html` with inline CSS and local images only) from one or more
 //! results files; the last one is shown in detail, all of them make the
-//! history.
+//! history. Sections and charts for figures an older results file lacks
+//! (short calls, engine counters) are left out.
 
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -10,13 +11,18 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use crate::BenchError;
 use crate::charts::{self, BarChart, Chart, LineChart, RefLine, Series};
-use crate::results::{Results, Run, Status};
+use crate::counters::TEMPLATE_BYTES;
+use crate::results::{Counters, Results, Run, Status};
 use crate::targets::{self, Verdict, geomean};
 
 /// The charts of a report, in the order the dashboard shows them.
 pub const CHARTS: [&str; 4] = ["startup", "exec_ratio", "latency", "memory"];
 /// Drawn when there are two or more results files.
 pub const TREND: &str = "trend";
+/// Drawn when the results carry the short calls.
+pub const SHORT_CALLS: &str = "short_calls";
+/// Drawn when an engine reported its code cache.
+pub const CODE_CACHE: &str = "code_cache";
 
 /// Writes the charts and `index.html` into `out`; returns the path of `index.html`.
 pub fn report(all: &[Results], out: &Path) -> Result<PathBuf, BenchError> {
@@ -29,6 +35,12 @@ pub fn report(all: &[Results], out: &Path) -> Result<PathBuf, BenchError> {
     draw(memory_chart(latest), "memory")?;
     if all.len() >= 2 {
         draw(trend_chart(all), TREND)?;
+    }
+    if let Some(chart) = short_calls_chart(latest) {
+        draw(chart, SHORT_CALLS)?;
+    }
+    if let Some(chart) = code_cache_chart(latest) {
+        draw(chart, CODE_CACHE)?;
     }
     let index = out.join("index.html");
     std::fs::write(&index, html(all)).map_err(|e| BenchError::new(format!("cannot write {}: {e}", index.display())))?;
@@ -126,6 +138,78 @@ fn memory_chart(r: &Results) -> Chart {
     })
 }
 
+/// Latency of the short calls per engine: p50 bar, p99 whisker.
+fn short_calls_chart(r: &Results) -> Option<Chart> {
+    let s = r.short_calls.as_ref()?;
+    let ok: Vec<_> =
+        s.runs.iter().filter(|x| x.status == Status::Ok).filter_map(|x| Some((x, x.latency.as_ref()?))).collect();
+    if ok.is_empty() {
+        return None;
+    }
+    let us = |ms: f64| ms * 1e3;
+    let series = ok
+        .iter()
+        .enumerate()
+        .map(|(i, (x, d))| Series {
+            name: x.engine.clone(),
+            color: charts::engine_color(&x.engine, i),
+            values: vec![Some(us(d.p50))],
+            whiskers: Some(vec![Some(us(d.p99))]),
+        })
+        .collect();
+    Some(Chart::Bars(BarChart {
+        title: format!("Short calls: {} calls from a fresh instance, bar = p50, whisker = p99", s.calls),
+        y_desc: "microseconds".into(),
+        // The engines are within a small factor of each other here: a
+        // linear axis shows the difference a log one flattens.
+        log: false,
+        groups: vec![crate::short_calls::DESCRIPTION.into()],
+        series,
+        lines: vec![],
+    }))
+}
+
+/// Bytes a code cache charges its budget with: the most it held, and the templates.
+fn charged_bytes(c: &Counters) -> Option<u64> {
+    Some(c.cache_bytes_max()?.saturating_add(c.gauge(TEMPLATE_BYTES).unwrap_or(0)))
+}
+
+/// Code cache plus templates per program, for the engines that report a
+/// cache, against the configured budget.
+fn code_cache_chart(r: &Results) -> Option<Chart> {
+    let kib = |b: u64| b as f64 / 1024.0;
+    let charged = |x: &Run| x.counters.as_ref().and_then(charged_bytes).map(kib);
+    let series: Vec<Series> =
+        per_engine(r, charged).into_iter().filter(|s| s.values.iter().any(Option::is_some)).collect();
+    if series.is_empty() {
+        return None;
+    }
+    let budget = r
+        .runs
+        .iter()
+        .filter_map(|x| {
+            let c = x.counters.as_ref()?;
+            c.budget.as_ref().map(|b| b.worst.budget_bytes).or_else(|| c.gauge(crate::counters::CACHE_BUDGET_BYTES))
+        })
+        .max()
+        .filter(|b| *b > 0);
+    Some(Chart::Bars(BarChart {
+        title: "Code cache: most bytes in use (cache + templates) over a program's samples".into(),
+        y_desc: "KiB".into(),
+        log: false,
+        groups: groups(r),
+        series,
+        lines: budget
+            .map(|b| RefLine {
+                y: kib(b),
+                label: format!("budget {:.0} KiB", kib(b)),
+                color: plotters::style::RGBColor(200, 0, 0),
+            })
+            .into_iter()
+            .collect(),
+    }))
+}
+
 /// Every engine seen in any of the files, in first-seen order.
 fn all_engines(all: &[Results]) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
@@ -194,6 +278,7 @@ fn fmt_opt(v: Option<f64>, f: impl Fn(f64) -> String) -> String {
 const CSS: &str = "
 body { font-family: 'DejaVu Sans', Arial, sans-serif; margin: 24px; color: #222; max-width: 1340px; }
 h1 { margin-bottom: 4px; } h2 { margin-top: 32px; border-bottom: 1px solid #ccc; padding-bottom: 4px; }
+h3 { margin: 16px 0 4px 0; font-size: 15px; }
 .meta { color: #555; font-size: 14px; }
 table { border-collapse: collapse; font-size: 13px; margin: 8px 0; }
 th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: right; }
@@ -224,6 +309,7 @@ fn html(all: &[Results]) -> String {
                 (spec_section(r))
                 (campaign_section(r))
                 (charts_section(all))
+                (fireball_section(r))
                 (execution_table(r))
                 (latency_table(r))
                 (cold_latency_table(r))
@@ -357,6 +443,19 @@ fn charts_section(all: &[Results]) -> Markup {
     if all.len() >= 2 {
         figures.push((TREND, "History over the results files given, oldest first."));
     }
+    let latest = all.last().expect("checked by report");
+    if short_calls_chart(latest).is_some() {
+        figures.push((
+            SHORT_CALLS,
+            "Latency of one short call, every call from the first on a fresh instance (tier-up included), the engines taking turns call by call.",
+        ));
+    }
+    if code_cache_chart(latest).is_some() {
+        figures.push((
+            CODE_CACHE,
+            "The most bytes an engine's code cache and template library held at any sample of a program; the dashed line is the configured budget.",
+        ));
+    }
     html! {
         h2 { "Charts" }
         @for (stem, caption) in figures {
@@ -471,9 +570,145 @@ fn memory_table(r: &Results) -> Markup {
     })
 }
 
+fn fmt_us(ms: f64) -> String {
+    fmt_ms(ms * 1e3)
+}
+
+/// The short calls and what the engines' compilers and code caches counted.
+fn fireball_section(r: &Results) -> Markup {
+    let engines: Vec<&str> = r
+        .engine_names()
+        .into_iter()
+        .filter(|e| {
+            let short = r.short_call(e).and_then(|x| x.counters.as_ref());
+            r.runs
+                .iter()
+                .filter(|x| x.engine == *e)
+                .filter_map(|x| x.counters.as_ref())
+                .chain(short)
+                .any(Counters::has_compiler_figures)
+        })
+        .collect();
+    if r.short_calls.is_none() && engines.is_empty() {
+        return html! {}; // an older results file
+    }
+    let interp_p99 = r
+        .short_call("interp")
+        .filter(|x| x.status == Status::Ok)
+        .and_then(|x| x.latency.as_ref())
+        .map(|d| d.p99)
+        .filter(|p99| *p99 > 0.0);
+    let tier_ups = |c: Option<&Counters>| c.and_then(|c| c.total("tier-ups")).map_or("-".into(), |n| n.to_string());
+    html! {
+        h2 { "Template JIT: short calls, compiler and code cache" }
+        @if let Some(s) = &r.short_calls {
+            p.meta {
+                (s.function) ", called " (s.calls) " times per engine on a fresh instance, every call timed from the first on, the engines taking turns call by call. µs; the Fireball p99 target compares tjit-tiered with interp."
+            }
+            table {
+                tr {
+                    th.l { "engine" } th { "calls" } th { "p50" } th { "p90" } th { "p99" } th { "max" }
+                    th { "p99 / interp" } th { "tier-ups" }
+                }
+                @for x in &s.runs {
+                    tr {
+                        td.l { (x.engine) }
+                        @match (&x.latency, x.status) {
+                            (Some(d), Status::Ok) => {
+                                td { (d.samples) }
+                                td { (fmt_us(d.p50)) }
+                                td { (fmt_us(d.p90)) }
+                                td { (fmt_us(d.p99)) }
+                                td { (fmt_us(d.max)) }
+                                td { (ratio_x(interp_p99.map(|i| d.p99 / i))) }
+                            }
+                            _ => td.bad colspan="6" title=(x.error.as_deref().unwrap_or("")) { (x.status.word()) },
+                        }
+                        td { (tier_ups(x.counters.as_ref())) }
+                    }
+                }
+            }
+        }
+        @for e in &engines {
+            h3 { (e) }
+            p.meta {
+                "Counted while each program was measured (every sample from the cold compile on). Compile time per function and per wasm byte compiled; mean queue wait per queued request and request-to-switch per tier-up; the most code-cache bytes at any sample; the budget (cache + templates) checked at every sample."
+            }
+            table {
+                tr {
+                    th.l { "program" } th { "compiles" } th { "µs / function" } th { "ns / wasm byte" }
+                    th { "queue wait µs" } th { "request→switch µs" } th { "tier-ups" } th { "cache KiB" }
+                    th { "evictions" } th { "fallbacks" } th.l { "budget" }
+                }
+                @for p in r.program_names() {
+                    @if let Some(c) = ok(r, e, p).and_then(|x| x.counters.as_ref()) {
+                        (counter_row(p, c))
+                    }
+                }
+                @if let Some(c) = r.short_call(e).filter(|x| x.status == Status::Ok).and_then(|x| x.counters.as_ref()) {
+                    (counter_row("short calls", c))
+                }
+            }
+        }
+    }
+}
+
+/// One row of an engine's compiler table.
+fn counter_row(label: &str, c: &Counters) -> Markup {
+    let count = |n: Option<u64>| n.map_or("-".to_string(), |n| n.to_string());
+    let us = |ns: Option<f64>| fmt_opt(ns, |ns| fmt_ms(ns / 1e3));
+    let fallbacks = c.fallbacks();
+    let why: Vec<String> = fallbacks.iter().filter(|f| f.1 > 0).map(|(k, v)| format!("{k}: {v}")).collect();
+    let budget = c.budget.as_ref().map(|b| {
+        let w = &b.worst;
+        let kib = |x: u64| format!("{:.1}", x as f64 / 1024.0);
+        if w.budget_bytes == 0 {
+            (format!("unbounded; most {} KiB after {} ({} samples)", kib(w.used()), w.after, b.samples), false)
+        } else if b.over == 0 {
+            (
+                format!("within {} KiB at all {} samples; most {} KiB", kib(w.budget_bytes), b.samples, kib(w.used())),
+                false,
+            )
+        } else {
+            (
+                format!(
+                    "over {} KiB at {} of {} samples; worst {} KiB after {}",
+                    kib(w.budget_bytes),
+                    b.over,
+                    b.samples,
+                    kib(w.used()),
+                    w.after
+                ),
+                true,
+            )
+        }
+    });
+    html! {
+        tr {
+            td.l { (label) }
+            td { (count(c.total("compiles"))) }
+            td { (us(c.compile_ns_per_function())) }
+            td { (fmt_opt(c.compile_ns_per_wasm_byte(), |ns| format!("{ns:.1}"))) }
+            td { (us(c.mean_queue_wait_ns())) }
+            td { (us(c.mean_switch_ns())) }
+            td { (count(c.total("tier-ups"))) }
+            td { (fmt_opt(c.cache_bytes_max().map(|b| b as f64 / 1024.0), |v| format!("{v:.1}"))) }
+            td { (count(c.evictions())) }
+            td title=(why.join(", ")) {
+                @if fallbacks.is_empty() { "-" } @else { (fallbacks.iter().map(|f| f.1).sum::<u64>()) }
+            }
+            @match budget {
+                Some((text, over)) => td class={ "l" @if over { " bad" } } { (text) },
+                None => td.l { "-" },
+            }
+        }
+    }
+}
+
 fn problems_section(r: &Results) -> Markup {
     let problems: Vec<&Run> = r.runs.iter().filter(|x| x.error.is_some()).collect();
-    if problems.is_empty() {
+    let short: Vec<_> = r.short_calls.iter().flat_map(|s| &s.runs).filter(|x| x.error.is_some()).collect();
+    if problems.is_empty() && short.is_empty() {
         return html! {};
     }
     html! {
@@ -484,6 +719,14 @@ fn problems_section(r: &Results) -> Markup {
                 tr {
                     td.l { (x.engine) }
                     td.l { (x.program) }
+                    td.l { (x.status.word()) }
+                    td.l { (x.error.as_deref().unwrap_or("")) }
+                }
+            }
+            @for x in short {
+                tr {
+                    td.l { (x.engine) }
+                    td.l { "short calls" }
                     td.l { (x.status.word()) }
                     td.l { (x.error.as_deref().unwrap_or("")) }
                 }
@@ -556,11 +799,25 @@ pub fn text_summary(r: &Results) -> String {
         let cells: Vec<String> = row.iter().zip(&widths).map(|(c, w)| format!("{c:>w$}")).collect();
         writeln!(out, "{}", cells.join("  ")).unwrap();
     }
+    if let Some(s) = &r.short_calls {
+        let each: Vec<String> = s
+            .runs
+            .iter()
+            .map(|x| match (&x.latency, x.status) {
+                (Some(d), Status::Ok) => format!("{} {} / {}", x.engine, fmt_us(d.p50), fmt_us(d.p99)),
+                _ => format!("{} {}", x.engine, x.status.word()),
+            })
+            .collect();
+        writeln!(out, "short calls, p50 / p99 µs over {} calls: {}", s.calls, each.join(", ")).unwrap();
+    }
     for t in targets::evaluate(r) {
         writeln!(out, "[{}] {}: {}", t.verdict.word(), t.target, t.evidence).unwrap();
     }
     for x in r.runs.iter().filter(|x| x.error.is_some()) {
         writeln!(out, "problem: {} on {}: {}", x.engine, x.program, x.error.as_deref().unwrap_or("")).unwrap();
+    }
+    for x in r.short_calls.iter().flat_map(|s| &s.runs).filter(|x| x.error.is_some()) {
+        writeln!(out, "problem: {} on the short calls: {}", x.engine, x.error.as_deref().unwrap_or("")).unwrap();
     }
     out
 }

@@ -37,6 +37,9 @@ pub struct Results {
     /// Summary of a differential campaign, when the run included one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub diff: Option<DiffSummary>,
+    /// Latency of short calls on every engine, measured side by side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub short_calls: Option<ShortCalls>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -137,6 +140,10 @@ pub struct Run {
     pub memory: Option<MemoryUse>,
     #[serde(default)]
     pub ratios: Ratios,
+    /// What the engine counted while this program was measured, for
+    /// engines that count anything ([`wasmlab_contract::Engine::counters`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counters: Option<Counters>,
 }
 
 /// Startup phases, each timed on its own over repeated samples (warm
@@ -197,6 +204,88 @@ pub struct MemoryUse {
     pub peak_rss_bytes: u64,
     /// Peak RSS before the engine did anything: the harness's own share.
     pub base_rss_bytes: u64,
+}
+
+/// What an engine counted while one program (or the short calls) was
+/// measured: its counters ([`wasmlab_contract::Engine::counters`]) read
+/// after every measured sample. [`crate::counters`] takes the samples and
+/// derives the figures (compile time per function, queue wait, ...).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Counters {
+    /// How many times the counters were read.
+    pub samples: usize,
+    /// Growth of every cumulative counter from just before the first
+    /// measurement to the last sample.
+    #[serde(default)]
+    pub totals: BTreeMap<String, u64>,
+    /// Gauges and constants ([`crate::counters::GAUGES`]): the largest
+    /// value any sample read.
+    #[serde(default)]
+    pub gauges: BTreeMap<String, u64>,
+    /// Whether code cache and templates stayed within the configured
+    /// budget, for engines that report both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<BudgetCheck>,
+}
+
+/// `cache-bytes + template-bytes <= cache-budget-bytes`, checked at every
+/// sample (a budget of 0 is unbounded).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BudgetCheck {
+    pub samples: usize,
+    /// Samples that found more bytes in use than the budget allows.
+    pub over: usize,
+    /// The worst sample: the most bytes over the budget, or when none was
+    /// over, the most bytes in use.
+    pub worst: BudgetSample,
+}
+
+/// The code-cache gauges as one sample read them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BudgetSample {
+    /// The measurement the sample followed (`startup 2`, `call 17`, ...).
+    pub after: String,
+    pub cache_bytes: u64,
+    pub template_bytes: u64,
+    /// 0 = unbounded.
+    pub budget_bytes: u64,
+}
+
+impl BudgetSample {
+    /// Bytes the budget is charged with.
+    pub fn used(&self) -> u64 {
+        self.cache_bytes.saturating_add(self.template_bytes)
+    }
+
+    pub fn within(&self) -> bool {
+        self.budget_bytes == 0 || self.used() <= self.budget_bytes
+    }
+}
+
+/// The short-call measurement: one tiny exported function called many
+/// times on a fresh instance of every engine, the engines taking turns
+/// call by call, so the latency tail (tier-up included) of a tiered engine
+/// can be set against the interpreter's from the same stretch of time.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ShortCalls {
+    /// What was called.
+    pub function: String,
+    /// Calls per engine.
+    pub calls: usize,
+    pub runs: Vec<ShortCallRun>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ShortCallRun {
+    pub engine: String,
+    pub status: Status,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Every call from the first one on, in milliseconds.
+    #[serde(default)]
+    pub latency: Option<Dist>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counters: Option<Counters>,
 }
 
 /// Medians of this run divided by the reference engines' medians on the
@@ -392,6 +481,11 @@ impl Results {
 
     pub fn run(&self, engine: &str, program: &str) -> Option<&Run> {
         self.runs.iter().find(|r| r.engine == engine && r.program == program)
+    }
+
+    /// An engine's short-call measurement, when the run made one.
+    pub fn short_call(&self, engine: &str) -> Option<&ShortCallRun> {
+        self.short_calls.as_ref()?.runs.iter().find(|r| r.engine == engine)
     }
 
     /// Engine names in the order they were run.

@@ -115,3 +115,29 @@ fn bench_attaches_spec_totals_and_the_campaign_summary() {
     let err = wasmlab_bench::run_bench(&args(dir.path().join("nope.json"))).unwrap_err();
     assert!(err.to_string().contains("nope.json"), "{err}");
 }
+
+#[test]
+fn short_calls_and_engine_counters_are_recorded_side_by_side() {
+    let r = bench(&options(&corpus_dir(), &["interp", "regjit-tiered"], &["fib"])).unwrap();
+    let s = r.short_calls.as_ref().expect("short calls measured");
+    assert_eq!(s.runs.iter().map(|x| x.engine.as_str()).collect::<Vec<_>>(), ["interp", "regjit-tiered"]);
+    for x in &s.runs {
+        assert_eq!(x.status, Status::Ok, "{}: {:?}", x.engine, x.error);
+        let d = x.latency.as_ref().unwrap();
+        assert_eq!(d.samples, s.calls, "every call from the first is timed");
+        assert!(d.p50 <= d.p99 && d.p99 <= d.max);
+    }
+    // The interpreter counts nothing; the tiered engine its tier-ups, read
+    // after every call.
+    assert!(r.short_call("interp").unwrap().counters.is_none());
+    let c = r.short_call("regjit-tiered").unwrap().counters.as_ref().expect("counters");
+    assert_eq!(c.samples, s.calls);
+    assert!(c.total("tier-ups").is_some_and(|n| n >= 1), "{c:?}");
+    // Per program: counters after every sample (cold compile, startup,
+    // warm-up, each call), as growth over the program only.
+    let run = r.run("regjit-tiered", "fib").unwrap();
+    let c = run.counters.as_ref().expect("counters over fib");
+    assert_eq!(c.samples, 1 + 3 + 1 + run.exec.as_ref().unwrap().samples);
+    assert!(c.total("tier-ups").is_some() && !c.has_compiler_figures());
+    assert!(r.run("interp", "fib").unwrap().counters.is_none());
+}

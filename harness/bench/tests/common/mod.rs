@@ -61,6 +61,7 @@ pub fn run(engine: &str, program: &str, p: usize) -> Run {
         code_bytes: (factor < 2.0).then_some(4096 * (p as u64 + 1)),
         memory: Some(MemoryUse { peak_rss_bytes: (10 + p as u64) << 20, base_rss_bytes: 5 << 20 }),
         ratios: Default::default(),
+        counters: None,
     }
 }
 
@@ -86,6 +87,7 @@ pub fn results_with(engines: &[&str]) -> Results {
         runs: Vec::new(),
         spec: Some(spec(engines)),
         diff: Some(campaign(engines)),
+        short_calls: None,
     };
     for (p, program) in PROGRAMS.iter().enumerate() {
         for engine in engines {
