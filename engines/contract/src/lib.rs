@@ -48,6 +48,16 @@ pub struct EngineConfig {
     /// (`None` = the engine's defaults).
     pub tier_calls: Option<u32>,
     pub tier_loops: Option<u32>,
+    /// JITs with a code cache: its budget in bytes (`None` = the engine's
+    /// default).
+    pub code_cache_bytes: Option<usize>,
+    /// Background compilers: worker threads and the request queue's
+    /// capacity (`None` = the engine's defaults).
+    pub compile_workers: Option<usize>,
+    pub compile_queue: Option<usize>,
+    /// Tiered engines compile at the tier-up point, synchronously, instead
+    /// of in the background: the same run every time (reproducers).
+    pub deterministic_tiering: bool,
 }
 
 impl Default for EngineConfig {
@@ -59,6 +69,10 @@ impl Default for EngineConfig {
             memory_cap_pages: None,
             tier_calls: None,
             tier_loops: None,
+            code_cache_bytes: None,
+            compile_workers: None,
+            compile_queue: None,
+            deterministic_tiering: false,
         }
     }
 }

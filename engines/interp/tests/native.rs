@@ -18,7 +18,7 @@ use wasmlab_contract::{Error, FuncType, HostFunc, Import, Imports, Module, Trap,
 use wasmlab_interp::exec::{MAX_SLOTS, native_calls};
 use wasmlab_interp::{InterpEngine, InterpInstance, InterpModule, InterpStore};
 use wasmlab_native::{CodeBuffer, ExecutableCode};
-use wasmlab_runtime::{ExecState, TierUp, Tiering, VmCtx, trap_code};
+use wasmlab_runtime::{ExecState, Osr, TierUp, Tiering, VmCtx, trap_code};
 
 type Asm = CodeAssembler;
 
@@ -207,9 +207,9 @@ impl TierUp for FakeJit {
         self.compiled.as_deref().filter(|_| func == 0).map(entry)
     }
 
-    fn osr_entry(&self, func: u32, pc: u32) -> Option<usize> {
+    fn osr_entry(&self, func: u32, pc: u32) -> Osr {
         self.asked.lock().unwrap().push(("osr", func, pc));
-        self.osr.as_deref().filter(|_| func == 0).map(entry)
+        self.osr.as_deref().filter(|_| func == 0).map_or(Osr::No, |c| Osr::Entry(entry(c)))
     }
 }
 

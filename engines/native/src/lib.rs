@@ -41,10 +41,12 @@
 //! - **Calls out to the runtime** (`memory.grow`, bulk memory, table ops,
 //!   host functions, functions still interpreted) are calls of `extern
 //!   "sysv64"` Rust functions taking the `VmCtx` first and returning a
-//!   status under the same rule.
+//!   status under the same rule; the ones both JITs share are in
+//!   [`helpers`].
 
 pub mod code;
 pub mod entry;
+pub mod helpers;
 pub mod maps;
 
 pub use code::{CODE_CAP, CodeBuffer, ExecutableCode};

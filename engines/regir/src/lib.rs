@@ -13,7 +13,7 @@ use wasmlab_runtime::ModuleInfo;
 
 pub use instr::{Cmp, CmpForm, Instr, R};
 pub use print::{print_func, print_instr};
-pub use translate::{Func, translate_function};
+pub use translate::{Func, LoopHead, translate_function};
 
 /// Code bytes below which a module is translated on one thread.
 const PARALLEL_FROM: usize = 256 << 10;

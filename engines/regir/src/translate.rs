@@ -30,6 +30,42 @@ pub struct Func {
     pub num_locals: u32,
     /// Registers the frame needs (locals + deepest operand stack).
     pub frame_size: u32,
+    /// Every reachable `loop`'s header, for on-stack replacement by a
+    /// compiler of wasm operators ([`Func::loop_at`]).
+    pub loops: Vec<LoopHead>,
+}
+
+/// A loop header: the `ordinal`-th `loop` operator of the body (counting
+/// every one, reachable or not, in order) begins at IR instruction `pc`.
+/// `enterable`: it is entered with an empty operand stack and no
+/// parameters, so at its header the frame holds nothing but the locals
+/// (registers `0..num_locals`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LoopHead {
+    pub pc: u32,
+    pub ordinal: u32,
+    pub enterable: bool,
+}
+
+impl Func {
+    /// The enterable loop whose back-edge jumps to `pc`: one whose header
+    /// is at `pc`, or whose header is the exit test that loop inversion
+    /// moved the back-edge past (at `pc - 1`). `None` when no loop or more
+    /// than one could be meant, or the loop is not enterable.
+    pub fn loop_at(&self, pc: u32) -> Option<u32> {
+        let mut meant = self.loops.iter().filter(|l| {
+            l.pc == pc
+                || (l.pc + 1 == pc
+                    && self.code.get(l.pc as usize).is_some_and(|&i| {
+                        let mut i = i;
+                        i.target_mut().is_some()
+                    }))
+        });
+        match (meant.next(), meant.next()) {
+            (Some(l), None) if l.enterable => Some(l.ordinal),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -84,6 +120,10 @@ struct Translator<'a> {
     unreachable: bool,
     /// Nesting depth of blocks inside unreachable code being skipped.
     skip: usize,
+    /// `loop` operators seen so far, and the enterable ones (see
+    /// [`Func::loops`]).
+    loops_seen: u32,
+    loops: Vec<LoopHead>,
 }
 
 fn too_big() -> Error {
@@ -532,6 +572,9 @@ impl<'a> Translator<'a> {
     fn skips(&mut self, op: &Operator<'_>) -> bool {
         match op {
             Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
+                if matches!(op, Operator::Loop { .. }) {
+                    self.loops_seen += 1;
+                }
                 self.skip += 1;
                 true
             }
@@ -753,6 +796,9 @@ impl<'a> Translator<'a> {
         self.settle(height)?;
         if is_loop {
             self.bind_label();
+            let enterable = height == 0 && np == 0;
+            self.loops.push(LoopHead { pc: self.pc(), ordinal: self.loops_seen, enterable });
+            self.loops_seen += 1;
         }
         self.ctrls.push(Ctrl {
             kind: if is_loop { Kind::Loop } else { Kind::Block },
@@ -1036,6 +1082,8 @@ pub fn translate_function(info: &ModuleInfo, wasm: &[u8], index: usize) -> Resul
         label: 0,
         unreachable: false,
         skip: 0,
+        loops_seen: 0,
+        loops: Vec::new(),
     };
     let mut ops = body.get_operators_reader()?;
     while !ops.eof() {
@@ -1064,5 +1112,6 @@ pub fn translate_function(info: &ModuleInfo, wasm: &[u8], index: usize) -> Resul
         num_results: ty.results.len() as u32,
         num_locals: num_locals as u32,
         frame_size: frame_size as u32,
+        loops: t.loops.iter().map(|l| LoopHead { pc: l.pc + shift, ..*l }).collect(),
     })
 }

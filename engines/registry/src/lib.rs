@@ -48,6 +48,16 @@ pub static ENGINES: &[EngineInfo] = &[
         description: "interp first, hot functions compiled by regjit, loops entered by on-stack replacement",
         create: |c| Ok(Box::new(wasmlab_regjit::TieredEngine::new(c))),
     },
+    EngineInfo {
+        name: "tjit",
+        description: "in-house template JIT, copy and patch from wasm operators (every function compiled up front)",
+        create: |c| Ok(Box::new(wasmlab_tjit::TjitEngine::new(c))),
+    },
+    EngineInfo {
+        name: "tjit-tiered",
+        description: "interp first, hot functions compiled by tjit in the background into an LRU code cache",
+        create: |c| Ok(Box::new(wasmlab_tjit::TieredEngine::new(c))),
+    },
 ];
 
 /// The reference engine every differential run includes.

@@ -14,7 +14,7 @@ use wasmlab_contract::{Engine, EngineConfig, Error, Features, Module, Result, St
 use wasmlab_interp::exec::{Code, native_calls};
 use wasmlab_interp::{InterpEngine, InterpModule};
 use wasmlab_regir::Func;
-use wasmlab_runtime::{ModuleInfo, TierUp, Tiering};
+use wasmlab_runtime::{ModuleInfo, Osr, TierUp, Tiering};
 
 use crate::compile::{Fault, HostCalls, Options};
 use crate::link::{self, Compiled};
@@ -217,15 +217,15 @@ impl TierUp for Hook {
     fn compile(&self, func: u32) -> Option<usize> {
         self.get(func).map(|c| c.entry(0))
     }
-    fn osr_entry(&self, func: u32, pc: u32) -> Option<usize> {
-        let c = self.get(func)?;
+    fn osr_entry(&self, func: u32, pc: u32) -> Osr {
+        let Some(c) = self.get(func) else { return Osr::No };
         // Later calls start in compiled code too: the function is hot.
         if let Some(code) = self.code.upgrade() {
             code.set_native(func, c.entry(0));
         }
-        let e = c.osr_entry(0, pc)?;
+        let Some(e) = c.osr_entry(0, pc) else { return Osr::No };
         self.stats.osr_entries.fetch_add(1, Ordering::Relaxed);
-        Some(e)
+        Osr::Entry(e)
     }
 }
 
@@ -245,7 +245,7 @@ pub fn asm(wasm: &[u8], func: Option<u32>) -> Result<String> {
     };
     let opts = options(&EngineConfig::default(), None, func.is_none());
     let compiled = link::compile(&info, &funcs, &which, &opts)?;
-    let mut names = crate::helpers::names();
+    let mut names = wasmlab_native::helpers::names();
     names.push((opts.host.call_ref, "call_ref"));
     names.push((opts.host.call_defined, "call_defined"));
     let mut out = String::new();

@@ -3,7 +3,6 @@
 //! - [`compile`]: one function's IR to machine code (the code generator;
 //!   its `ops` submodule has the code of each instruction);
 //! - [`regalloc`]: which IR registers live in machine registers;
-//! - [`helpers`]: the runtime slow paths generated code calls;
 //! - [`link`]: whole modules (direct calls patched between functions) and
 //!   single functions for tier-up, published as executable code;
 //! - [`listing`]: disassembly with the IR instruction each block came from
@@ -19,7 +18,6 @@
 
 pub mod compile;
 pub mod engine;
-pub mod helpers;
 pub mod link;
 pub mod listing;
 mod operands;

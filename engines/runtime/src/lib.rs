@@ -29,5 +29,5 @@ pub use info::ModuleInfo;
 pub use memory::Memory;
 pub use store::{FuncRef, Global, InstanceData, Item, RtExtern, Store};
 pub use table::Table;
-pub use tier::{TierUp, Tiering};
+pub use tier::{Osr, TierUp, Tiering};
 pub use vmctx::{ExecState, VmCtx, trap_code, trap_from_code};

@@ -17,16 +17,32 @@ use std::sync::Arc;
 /// JIT engine, called by the interpreter).
 pub trait TierUp: Send + Sync {
     /// Compiles defined function `func` (index among the module's defined
-    /// functions); its native entry, or `None` when it cannot be compiled
-    /// (it then keeps running interpreted, and is not asked again).
+    /// functions); its native entry, or `None` when there is none now (it
+    /// cannot be compiled, or is being compiled in the background and will
+    /// be installed with `Code::set_native`). The function keeps running
+    /// interpreted and its call count starts again: the hook is asked again
+    /// after as many calls as the threshold.
     fn compile(&self, func: u32) -> Option<usize>;
 
     /// The on-stack-replacement entry of `func` at IR instruction `pc`, a
     /// loop header (the target of a backward branch): code with the
     /// function's calling convention that starts at `pc` with every
     /// register read from the frame, as the interpreter left it. Compiles
-    /// the function if needed; `None` when it cannot.
-    fn osr_entry(&self, func: u32, pc: u32) -> Option<usize>;
+    /// the function if needed.
+    fn osr_entry(&self, func: u32, pc: u32) -> Osr;
+}
+
+/// What a [`TierUp`] hook answers at a hot loop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Osr {
+    /// Enter this native code (the hook keeps it alive for the call).
+    Entry(usize),
+    /// Code is on its way (compiling in the background): ask again at the
+    /// next back-edge.
+    Pending,
+    /// No entry: keep interpreting; the loop count starts again, so the
+    /// hook is asked again after as many back-edges as the threshold.
+    No,
 }
 
 /// When an interpreter tiers up, and to what.

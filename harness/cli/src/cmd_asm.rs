@@ -1,12 +1,13 @@
 //! `wasmlab asm`: the machine code an in-house JIT generates for a module,
-//! disassembled, with the IR instruction each block came from.
+//! disassembled, with the IR instruction each block came from (`regjit`)
+//! or the template each piece was copied from (`tjit`).
 
 use std::process::ExitCode;
 
 use crate::CliResult;
 
 /// The JITs that can show their code.
-const JITS: &[&str] = &["regjit"];
+const JITS: &[&str] = &["regjit", "tjit"];
 
 #[derive(clap::Args)]
 pub struct AsmArgs {
@@ -25,6 +26,10 @@ pub fn run(args: &AsmArgs) -> CliResult {
         return Err(format!("engine '{}' has no disassembly; JITs: {}", args.engine, JITS.join(", ")));
     }
     let wasm = wat::parse_file(&args.file).map_err(|e| format!("{}: {e}", args.file.display()))?;
-    print!("{}", wasmlab_regjit::engine::asm(&wasm, args.func).map_err(|e| e.to_string())?);
+    let text = match args.engine.as_str() {
+        "tjit" => wasmlab_tjit::asm(&wasm, args.func),
+        _ => wasmlab_regjit::engine::asm(&wasm, args.func),
+    };
+    print!("{}", text.map_err(|e| e.to_string())?);
     Ok(ExitCode::SUCCESS)
 }

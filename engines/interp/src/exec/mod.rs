@@ -68,7 +68,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use wasmlab_contract::{Error, Trap, Val};
 use wasmlab_native::NativeFunc;
 use wasmlab_regir::{Func, Instr};
-use wasmlab_runtime::{ExecState, FuncRef, Store, Tiering, VmCtx, sig, trap_code};
+use wasmlab_runtime::{ExecState, FuncRef, Osr, Store, Tiering, VmCtx, sig, trap_code};
 
 use handlers::handler_for;
 use slots::Slots;
@@ -159,6 +159,10 @@ pub struct Code {
     tiering: OnceLock<Tiering>,
     /// A JIT attached (native code, tiering or code bytes were given).
     jit: AtomicBool,
+    /// The JIT frees code of evicted functions ([`Code::set_reclaiming`]):
+    /// every entry into native code is counted in `pins`.
+    reclaiming: AtomicBool,
+    pins: AtomicUsize,
     native_bytes: AtomicUsize,
     /// Whatever the native entries point into, kept alive with the code.
     kept: Mutex<Vec<Arc<dyn Any + Send + Sync>>>,
@@ -182,6 +186,8 @@ impl Code {
             tier_loops: AtomicU32::new(0),
             tiering: OnceLock::new(),
             jit: AtomicBool::new(false),
+            reclaiming: AtomicBool::new(false),
+            pins: AtomicUsize::new(0),
             native_bytes: AtomicUsize::new(0),
             kept: Mutex::new(Vec::new()),
         }
@@ -253,6 +259,45 @@ impl Code {
             // to ask.
             self.tier_calls.store(calls, Ordering::Relaxed);
             self.tier_loops.store(loops, Ordering::Relaxed);
+        }
+    }
+
+    /// Makes every entry from the interpreter into this module's native
+    /// code *pinned*: counted in [`Code::pins`] for as long as it runs,
+    /// with the entry read after the pin is taken. A JIT that evicts code
+    /// relies on this rule: after it resets an entry (`set_native(f, 0)`)
+    /// and then sees `pins() == 0` (with a `SeqCst` fence between the
+    /// two), no thread runs or is about to run the evicted code, which may
+    /// then be freed. Native code of this module reaches other modules'
+    /// functions only through the interpreter (`call_ref`), which pins
+    /// them. Set it before the module is instantiated.
+    pub fn set_reclaiming(&self) {
+        self.jit.store(true, Ordering::Relaxed);
+        self.reclaiming.store(true, Ordering::SeqCst);
+    }
+
+    /// Entries into this module's native code in progress (always 0
+    /// unless [`Code::set_reclaiming`]).
+    pub fn pins(&self) -> usize {
+        self.pins.load(Ordering::SeqCst)
+    }
+
+    /// Takes a pin when reclaiming: whether one was taken.
+    #[inline(always)]
+    fn pin(&self) -> bool {
+        let r = self.reclaiming.load(Ordering::Relaxed);
+        if r {
+            // SeqCst read-modify-write: a full barrier before the entry is
+            // read (the other half of the evictor's store, fence, load).
+            self.pins.fetch_add(1, Ordering::SeqCst);
+        }
+        r
+    }
+
+    #[inline(always)]
+    fn unpin(&self, pinned: bool) {
+        if pinned {
+            self.pins.fetch_sub(1, Ordering::SeqCst);
         }
     }
 
@@ -522,10 +567,17 @@ impl Vm {
             }
             let frame = (*vm).stack().add(base);
             if entry != 0 {
-                return match call_native(vm, entry, ctx, frame) {
-                    0 => Ok(()),
-                    _ => Err(Trapped),
-                };
+                let pinned = (*code).pin();
+                if pinned {
+                    // Read again under the pin: evicted since, it is interpreted.
+                    entry = (*func).native();
+                }
+                if entry != 0 {
+                    let status = call_native(vm, entry, ctx, frame);
+                    (*code).unpin(pinned);
+                    return if status == 0 { Ok(()) } else { Err(Trapped) };
+                }
+                (*code).unpin(pinned);
             }
             let exec = (*vm).exec;
             let depth = (*exec).depth;
@@ -671,7 +723,13 @@ unsafe fn tier_up(code: *const Code, ctx: *mut VmCtx, index: u32) -> usize {
             }
             entry
         }
-        _ => 0,
+        _ => {
+            // Asked again after as many calls (a background compile may
+            // have been dropped, or the function evicted since).
+            // SAFETY: as above.
+            unsafe { *(*ctx).call_counts.add(index as usize) = 0 };
+            0
+        }
     }
 }
 
@@ -694,13 +752,25 @@ unsafe fn osr(st: *mut State, target: *const Op, regs: *mut u64) -> *const Op {
         let Some(t) = code.tiering.get() else { return target };
         let index = code.index_of(s.func);
         let pc = target.offset_from(s.code) as u32;
-        match t.hook.osr_entry(index, pc) {
-            Some(entry) if entry != 0 => match call_native(s.vm, entry, s.vmctx, regs) {
+        // Pinned before the hook answers: the entry it gives stays valid
+        // until the pin is released.
+        let pinned = code.pin();
+        let next = match t.hook.osr_entry(index, pc) {
+            Osr::Entry(entry) if entry != 0 => match call_native(s.vm, entry, s.vmctx, regs) {
                 0 => &handlers::RETURN,
                 _ => std::ptr::null(),
             },
-            _ => target,
-        }
+            Osr::Pending => {
+                *s.loop_counter = s.loop_limit.wrapping_sub(1);
+                target
+            }
+            _ => {
+                *s.loop_counter = 0;
+                target
+            }
+        };
+        code.unpin(pinned);
+        next
     }
 }
 

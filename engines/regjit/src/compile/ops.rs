@@ -9,8 +9,8 @@ use wasmlab_regir::{CmpForm, Instr, R};
 use wasmlab_runtime::{FuncRef, Table, VmCtx};
 
 use super::{Cg, Cond, Fault, Res, Src, popcnt, slot, slot32, sse41};
-use crate::helpers as h;
 use crate::regalloc::G;
+use wasmlab_native::helpers as h;
 
 /// Integer ALU ops with a register, slot or immediate second operand.
 macro_rules! alu {
