@@ -3,18 +3,22 @@
 //! anyone runs them. Every failure is a [`Failure`] naming its reason, so
 //! callers fall back to the interpreter and count why.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use wasmlab_contract::Error;
 use wasmlab_native::{CodeBuffer, ExecutableCode};
 use wasmlab_runtime::ModuleInfo;
 
-use crate::expand::{self, Fault, Options, Refusal};
+use crate::expand::{self, Expanded, Fault, Options, Refusal};
 use crate::sanity;
 
-/// A published function.
+/// A published function: `len` bytes at `offset` of `code` (which may
+/// hold a whole module's functions).
 pub struct Compiled {
-    pub code: ExecutableCode,
+    pub code: Arc<ExecutableCode>,
+    pub offset: usize,
+    len: usize,
     /// Template starts (offset, template id), for listings.
     pub pieces: Vec<(u32, u16)>,
     pub data: Vec<(u32, u32)>,
@@ -27,20 +31,32 @@ pub struct Compiled {
 
 impl Compiled {
     pub fn entry(&self) -> usize {
-        self.code.base() as usize
+        self.code.base() as usize + self.offset
     }
 
     pub fn osr_entry(&self, ordinal: u32) -> Option<usize> {
-        self.osr.iter().find(|o| o.0 == ordinal).map(|o| self.code.base() as usize + o.1 as usize)
+        self.osr.iter().find(|o| o.0 == ordinal).map(|o| self.entry() + o.1 as usize)
     }
 
     pub fn len(&self) -> usize {
-        self.code.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.code.is_empty()
+        self.len == 0
     }
+
+    /// The function's bytes as published.
+    pub fn bytes(&self) -> &[u8] {
+        &self.code.code()[self.offset..self.offset + self.len]
+    }
+}
+
+/// A function expanded and checked, not yet published.
+pub struct Prepared {
+    e: Expanded,
+    checksum: u64,
+    nanos: u64,
 }
 
 /// Why a function was not compiled.
@@ -74,33 +90,76 @@ impl From<Refusal> for Failure {
     }
 }
 
-/// Compiles defined function `index` of `info` (module bytes `wasm`).
-pub fn function(info: &ModuleInfo, wasm: &[u8], index: usize, opts: &Options) -> Result<Compiled, Failure> {
+/// Expands and checks defined function `index` of `info` (module bytes
+/// `wasm`).
+pub fn prepare(info: &ModuleInfo, wasm: &[u8], index: usize, opts: &Options) -> Result<Prepared, Failure> {
     let t0 = Instant::now();
     let e = match expand::function(info, wasm, index, opts) {
         Ok(e) => e,
         Err(err) => return Err(classify(err)),
     };
-    let mut sum = sanity::check(&e).map_err(Failure::Sanity)?;
+    let mut checksum = sanity::check(&e).map_err(Failure::Sanity)?;
     if opts.fault == Some(Fault::Checksum) {
-        sum ^= 1;
+        checksum ^= 1;
     }
-    let buf = CodeBuffer::from_bytes(&e.code).map_err(Failure::Other)?;
-    let code = buf.publish().map_err(Failure::Other)?;
-    // What will run is what was checked.
-    let published = sanity::checksum(code.code());
-    if published != sum {
-        return Err(Failure::Sanity(format!("checksum of the published code {published:#x} is not {sum:#x}")));
+    Ok(Prepared { e, checksum, nanos: t0.elapsed().as_nanos() as u64 })
+}
+
+/// Publishes `parts` in one executable mapping, functions 16-byte aligned,
+/// the first `skew` bytes in (so that functions published one by one do
+/// not all start at a page's first byte, where they would compete for
+/// the same instruction-cache sets). Each function's checksum is verified
+/// on the published bytes: what runs is what was checked.
+pub fn publish(parts: Vec<Prepared>, skew: usize) -> Result<Vec<Compiled>, Failure> {
+    let t0 = Instant::now();
+    let align = |n: usize| n.div_ceil(16) * 16;
+    let total = skew + parts.iter().map(|p| align(p.e.code.len())).sum::<usize>();
+    let mut buf = CodeBuffer::new(total.max(1)).map_err(Failure::Other)?;
+    buf.push(&vec![0xcc; skew]).map_err(Failure::Other)?;
+    let mut offsets = Vec::with_capacity(parts.len());
+    for p in &parts {
+        offsets.push(buf.len());
+        buf.push(&p.e.code).map_err(Failure::Other)?;
+        let pad = align(buf.len()) - buf.len();
+        buf.push(&[0xcc; 16][..pad]).map_err(Failure::Other)?;
     }
-    Ok(Compiled {
-        code,
-        pieces: e.pieces,
-        data: e.data,
-        osr: e.osr,
-        checksum: sum,
-        wasm_bytes: e.wasm_bytes,
-        nanos: t0.elapsed().as_nanos() as u64,
-    })
+    let code = Arc::new(buf.publish().map_err(Failure::Other)?);
+    let share = t0.elapsed().as_nanos() as u64 / parts.len().max(1) as u64;
+    let mut out = Vec::with_capacity(parts.len());
+    for (p, offset) in parts.into_iter().zip(offsets) {
+        let len = p.e.code.len();
+        let published = sanity::checksum(&code.code()[offset..offset + len]);
+        if published != p.checksum {
+            return Err(Failure::Sanity(format!(
+                "checksum of the published code {published:#x} is not {:#x}",
+                p.checksum
+            )));
+        }
+        out.push(Compiled {
+            code: code.clone(),
+            offset,
+            len,
+            pieces: p.e.pieces,
+            data: p.e.data,
+            osr: p.e.osr,
+            checksum: p.checksum,
+            wasm_bytes: p.e.wasm_bytes,
+            nanos: p.nanos + share,
+        });
+    }
+    Ok(out)
+}
+
+/// Compiles and publishes one function, `skew` bytes into its mapping.
+pub fn function(
+    info: &ModuleInfo,
+    wasm: &[u8],
+    index: usize,
+    opts: &Options,
+    skew: usize,
+) -> Result<Compiled, Failure> {
+    let p = prepare(info, wasm, index, opts)?;
+    Ok(publish(vec![p], skew)?.pop().expect("one function"))
 }
 
 /// Expansion errors: the compiler's refusals carry their reason in the

@@ -16,7 +16,7 @@ use wasmlab_interp::{InterpEngine, InterpModule};
 use wasmlab_runtime::{ModuleInfo, Tiering};
 
 use crate::cache::Cache;
-use crate::compile::{self, Compiled};
+use crate::compile::{self, Compiled, Prepared};
 use crate::expand::{Fault, Host, Options};
 use crate::stats::Stats;
 use crate::template;
@@ -74,21 +74,24 @@ impl TjitEngine {
 fn compile_all(info: &ModuleInfo, wasm: &[u8], n: usize, opts: &Options) -> Result<Vec<Compiled>> {
     let bytes: usize = info.bodies.iter().map(|r| r.len()).sum();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(n.max(1));
-    let one = |k: usize| compile::function(info, wasm, k, opts).map_err(|f| f.into_error());
-    if bytes < 256 << 10 || threads < 2 {
-        return (0..n).map(one).collect();
-    }
-    let chunk = n.div_ceil(threads);
-    std::thread::scope(|s| {
-        let parts: Vec<_> = (0..threads)
-            .map(|t| s.spawn(move || (t * chunk..((t + 1) * chunk).min(n)).map(one).collect::<Result<Vec<_>>>()))
-            .collect();
-        let mut all = Vec::with_capacity(n);
-        for p in parts {
-            all.extend(p.join().map_err(|_| Error::Internal("a tjit compile thread panicked".into()))??);
-        }
-        Ok(all)
-    })
+    let one = |k: usize| compile::prepare(info, wasm, k, opts).map_err(|f| f.into_error());
+    let prepared: Vec<Prepared> = if bytes < 256 << 10 || threads < 2 {
+        (0..n).map(one).collect::<Result<_>>()?
+    } else {
+        let chunk = n.div_ceil(threads);
+        std::thread::scope(|s| {
+            let parts: Vec<_> = (0..threads)
+                .map(|t| s.spawn(move || (t * chunk..((t + 1) * chunk).min(n)).map(one).collect::<Result<Vec<_>>>()))
+                .collect();
+            let mut all = Vec::with_capacity(n);
+            for p in parts {
+                all.extend(p.join().map_err(|_| Error::Internal("a tjit compile thread panicked".into()))??);
+            }
+            Ok::<_, Error>(all)
+        })?
+    };
+    // One mapping for the module: neighbours in memory, as in the module.
+    compile::publish(prepared, 0).map_err(|f| f.into_error())
 }
 
 impl Engine for TjitEngine {
@@ -236,7 +239,7 @@ pub fn asm(wasm: &[u8], func: Option<u32>) -> Result<String> {
     names.push((opts.host.call_defined, "call_defined"));
     let mut out = String::new();
     for k in which {
-        let c = compile::function(&info, wasm, k as usize, &opts).map_err(|f| f.into_error())?;
+        let c = compile::function(&info, wasm, k as usize, &opts, 0).map_err(|f| f.into_error())?;
         out.push_str(&crate::listing::function(&c, k + imported, &names));
         out.push('\n');
     }

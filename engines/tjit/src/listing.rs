@@ -14,7 +14,7 @@ use crate::template;
 /// The listing of `c`, function `index` of the function index space.
 /// `names` maps absolute addresses the code embeds to names.
 pub fn function(c: &Compiled, index: u32, names: &[(usize, &str)]) -> String {
-    let code = c.code.code();
+    let code = c.bytes();
     let mut out = String::new();
     let _ = writeln!(
         out,
