@@ -47,8 +47,8 @@ pub enum Fault {
     BadBranch,
     /// The recorded checksum does not match the published bytes.
     Checksum,
-    /// Wrong code, for campaign tests: `i32.add` results whose low byte is
-    /// 0x5a come out one too high.
+    /// Wrong code, for campaign tests: `i32.add` and `i32.xor` results
+    /// whose low byte is 0x5a come out one too high.
     I32AddLowByte,
 }
 
@@ -1022,7 +1022,7 @@ impl Ex<'_> {
                 }
             }
         }
-        if self.opts.fault == Some(Fault::I32AddLowByte) && b.rs == id::I32_ADD_RS {
+        if self.opts.fault == Some(Fault::I32AddLowByte) && (b.rs == id::I32_ADD_RS || b.rs == id::I32_XOR_RS) {
             // Planted wrong code (campaign tests only): `cmp al, 0x5a;
             // jne +2; inc eax` as raw bytes, outside the library.
             self.out.code.extend_from_slice(&[0x3c, 0x5a, 0x75, 0x02, 0xff, 0xc0]);

@@ -46,20 +46,21 @@ pub struct Request {
 /// The request queue and its workers, shared by every module of an engine.
 pub struct Workers {
     tx: SyncSender<Request>,
+    capacity: usize,
 }
 
 impl Workers {
     /// `threads` workers (at least 1) behind a queue of `capacity`
     /// requests (0: every request is dropped, for tests).
     pub fn start(threads: usize, capacity: usize) -> Workers {
-        let (tx, rx) = sync_channel::<Request>(capacity);
+        let (tx, rx) = sync_channel::<Request>(capacity.max(1));
         let rx = Arc::new(Mutex::new(rx));
         for k in 0..threads.max(1) {
             let rx = rx.clone();
             // The workers end when the engine (the sender) is dropped.
             let _ = std::thread::Builder::new().name(format!("tjit-compile-{k}")).spawn(move || work(&rx));
         }
-        Workers { tx }
+        Workers { tx, capacity }
     }
 }
 
@@ -88,7 +89,9 @@ pub struct Hook {
     pub code: Weak<Code>,
     pub cache: Arc<Cache>,
     pub stats: Arc<Stats>,
-    pub queue: Option<SyncSender<Request>>,
+    /// The queue (`None`: deterministic, compiles at the tier-up point)
+    /// and its capacity (0: every request is dropped).
+    pub queue: Option<(SyncSender<Request>, usize)>,
     pub me: Weak<Hook>,
     state: Arc<[AtomicU8]>,
     /// Per function: the back-edge targets (IR pc) that are enterable loop
@@ -137,7 +140,7 @@ impl Hook {
             code,
             cache,
             stats,
-            queue: workers.map(|w| w.tx.clone()),
+            queue: workers.map(|w| (w.tx.clone(), w.capacity)),
             me: me.clone(),
             state: funcs.iter().map(|_| AtomicU8::new(COLD)).collect(),
             loops,
@@ -165,9 +168,13 @@ impl Hook {
             _ => {}
         }
         Stats::add(&self.stats.requests, 1);
-        let Some(q) = &self.queue else {
+        let Some((q, capacity)) = &self.queue else {
             return self.compile_now(func, None);
         };
+        if *capacity == 0 {
+            Stats::add(&self.stats.queue_drops, 1);
+            return false;
+        }
         if s.compare_exchange(COLD, QUEUED, Ordering::AcqRel, Ordering::Relaxed).is_err() {
             return false;
         }

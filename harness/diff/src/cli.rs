@@ -53,6 +53,14 @@ pub struct DiffArgs {
     /// traps (wasm-smith's `disallow_traps`), so calls run to the end.
     #[arg(long, default_value_t = crate::cases::DEFAULT_NON_TRAPPING_PERCENT, value_parser = clap::value_parser!(u8).range(0..=100))]
     pub non_trapping_percent: u8,
+    /// Code-cache budget of the caching JITs (`tjit-tiered`), in bytes
+    /// (e.g. 16384 to exercise eviction).
+    #[arg(long)]
+    pub code_cache: Option<usize>,
+    /// Tiered JITs compile in the background, as in production, instead of
+    /// synchronously at the tier-up point (which replays exactly).
+    #[arg(long)]
+    pub background_tiering: bool,
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
@@ -83,7 +91,14 @@ pub fn run_diff(args: &DiffArgs) -> Result<ExitCode, Error> {
     if args.timeout <= 0.0 || !args.timeout.is_finite() {
         return Err(Error::Usage("--timeout must be positive".into()));
     }
-    let mut cfg = CampaignConfig::new(engines.clone(), WorkerCommand::current_exe()?);
+    let mut worker = WorkerCommand::current_exe()?;
+    if let Some(n) = args.code_cache {
+        worker.env.push((engines::CODE_CACHE_ENV.into(), n.to_string()));
+    }
+    if args.background_tiering {
+        worker.env.push((engines::BACKGROUND_ENV.into(), "1".into()));
+    }
+    let mut cfg = CampaignConfig::new(engines.clone(), worker);
     cfg.seed = seed;
     cfg.count = args.count;
     cfg.seconds = args.seconds;

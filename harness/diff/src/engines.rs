@@ -109,6 +109,15 @@ pub fn campaign_config(cache_dir: Option<std::path::PathBuf>) -> EngineConfig {
         cache_dir,
         tier_calls: Some(CAMPAIGN_TIER_CALLS),
         tier_loops: Some(CAMPAIGN_TIER_LOOPS),
+        code_cache_bytes: std::env::var(CODE_CACHE_ENV).ok().and_then(|v| v.parse().ok()),
+        // Tiering at the threshold itself, so a finding replays exactly,
+        // unless a campaign asks for the background compiler.
+        deterministic_tiering: std::env::var(BACKGROUND_ENV).map_or(true, |v| v != "1"),
         ..EngineConfig::default()
     }
 }
+
+/// What `wasmlab diff --code-cache` and `--background-tiering` tell their
+/// worker processes (read by [`campaign_config`]).
+pub const CODE_CACHE_ENV: &str = "WASMLAB_CODE_CACHE_BYTES";
+pub const BACKGROUND_ENV: &str = "WASMLAB_BACKGROUND_TIERING";

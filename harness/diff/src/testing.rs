@@ -25,6 +25,10 @@
 //!   code for `i32.add`/`i32.xor` when the result's low byte is 0x5a, and an
 //!   illegal instruction in the code of every `i32.mul` (the worker dies of
 //!   SIGILL), so the campaign is shown to catch faults in generated code.
+//! - `test-tjit-wrong`: `tjit-tiered` with wrong code planted after its
+//!   `i32.add`/`i32.xor` templates (`wasmlab_tjit::Fault::I32AddLowByte`):
+//!   found only once a function tiers up, so the campaign is shown to
+//!   reach the template JIT through the tiering path.
 
 use std::sync::Arc;
 
@@ -38,7 +42,8 @@ pub const FAULTY_TABLE: &str = "test-faulty-table";
 pub const ABORT: &str = "test-abort";
 pub const JIT_WRONG: &str = "test-regjit-wrong";
 pub const JIT_CRASH: &str = "test-regjit-crash";
-pub const NAMES: &[&str] = &[FAULTY, FAULTY_TABLE, ABORT, JIT_WRONG, JIT_CRASH];
+pub const TJIT_WRONG: &str = "test-tjit-wrong";
+pub const NAMES: &[&str] = &[FAULTY, FAULTY_TABLE, ABORT, JIT_WRONG, JIT_CRASH, TJIT_WRONG];
 
 /// Low enough that a short campaign meets such modules (about one smith
 /// module in eight has more).
@@ -53,6 +58,10 @@ pub fn create(name: &str, config: &EngineConfig) -> Result<Arc<dyn Engine>> {
     match name {
         JIT_WRONG => return Ok(Arc::new(RegjitEngine::with_fault(config, Some(Fault::I32AddXorLowByte), JIT_WRONG))),
         JIT_CRASH => return Ok(Arc::new(RegjitEngine::with_fault(config, Some(Fault::CrashOnI32Mul), JIT_CRASH))),
+        TJIT_WRONG => {
+            let fault = Some(wasmlab_tjit::Fault::I32AddLowByte);
+            return Ok(Arc::new(wasmlab_tjit::TieredEngine::with_fault(config, fault, TJIT_WRONG)));
+        }
         _ => {}
     }
     let base: Arc<dyn Engine> = Arc::from(wasmlab_registry::create("wasmi", config)?);

@@ -109,6 +109,17 @@ fn a_fault_planted_in_the_jit_is_found() {
 }
 
 #[test]
+fn a_fault_planted_in_the_template_jit_is_found_through_tiering() {
+    let out = tempfile::tempdir().unwrap();
+    let mut cfg = config(&["wasmtime", testing::TJIT_WRONG], 600, out.path());
+    cfg.shrink_attempts = 0;
+    let summary = campaign::run(cfg).unwrap();
+    assert!(summary.divergences > 0, "the fault went unnoticed: {summary:?}");
+    assert_eq!(summary.crashes + summary.hangs, 0);
+    assert!(summary.classes.keys().all(|c| c.starts_with(testing::TJIT_WRONG)), "{:?}", summary.classes);
+}
+
+#[test]
 fn a_crash_in_generated_code_is_recorded_and_the_campaign_goes_on() {
     let out = tempfile::tempdir().unwrap();
     let mut cfg = config(&["wasmtime", testing::JIT_CRASH], 120, out.path());
