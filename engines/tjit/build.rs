@@ -176,19 +176,49 @@ macro_rules! conds {
 
 macro_rules! fbin {
     ($l:expr, $($name:literal => $ss:ident, $sd:ident);*) => {$(
-        $l.t(concat!("f32.", $name, ".rs"), |b| {
-            b.a.movd(xmm0, eax)?;
-            b.a.$ss(xmm0, s32(D))?;
-            b.m(K::Disp32, 0);
-            b.a.movd(eax, xmm0)
+        $l.t(concat!("f32.", $name, ".xs"), |b| { b.a.$ss(xmm0, s32(D))?; b.m(K::Disp32, 0); Ok(()) });
+        $l.t(concat!("f64.", $name, ".xs"), |b| { b.a.$sd(xmm0, s(D))?; b.m(K::Disp32, 0); Ok(()) });
+        $l.t(concat!("f32.", $name, ".xc"), |b| {
+            let mut end = b.a.create_label();
+            b.a.$ss(xmm0, dword_ptr(end))?;
+            b.m(K::Rel32, 0);
+            b.a.set_label(&mut end)?;
+            b.a.zero_bytes()
         });
-        $l.t(concat!("f64.", $name, ".rs"), |b| {
-            b.a.movq(xmm0, rax)?;
-            b.a.$sd(xmm0, s(D))?;
-            b.m(K::Disp32, 0);
-            b.a.movq(rax, xmm0)
+        $l.t(concat!("f64.", $name, ".xc"), |b| {
+            let mut end = b.a.create_label();
+            b.a.$sd(xmm0, qword_ptr(end))?;
+            b.m(K::Rel32, 0);
+            b.a.set_label(&mut end)?;
+            b.a.zero_bytes()
         });
     )*};
+}
+
+macro_rules! fcmp {
+    ($l:expr, $w:literal, $ucom:ident, $mov:ident, $m:ident) => {
+        $l.t(concat!($w, ".cmp.xs"), |b| { b.a.$ucom(xmm0, $m(D))?; b.m(K::Disp32, 0); Ok(()) });
+        $l.t(concat!($w, ".cmpr.xs"), |b| {
+            b.a.$mov(xmm1, $m(D))?;
+            b.m(K::Disp32, 0);
+            b.a.$ucom(xmm1, xmm0)
+        });
+        $l.t(concat!($w, ".cmp.xc"), |b| {
+            let mut end = b.a.create_label();
+            b.a.$ucom(xmm0, qword_ptr(end))?;
+            b.m(K::Rel32, 0);
+            b.a.set_label(&mut end)?;
+            b.a.zero_bytes()
+        });
+        $l.t(concat!($w, ".cmpr.xc"), |b| {
+            let mut end = b.a.create_label();
+            b.a.$mov(xmm1, qword_ptr(end))?;
+            b.m(K::Rel32, 0);
+            b.a.set_label(&mut end)?;
+            b.a.zero_bytes()?;
+            b.a.$ucom(xmm1, xmm0)
+        });
+    };
 }
 
 macro_rules! loads {
@@ -560,18 +590,37 @@ fn library() -> Lib {
     // Also i32.wrap_i64 and i64.extend_i32_u: the high half cleared.
     l.t("zext32", |b| b.a.mov(eax, eax));
 
-    // ---- floats (bits in rax between templates) ----
+    // ---- floats ----
+    // A float result stays in xmm0 (the float accumulator) until it is
+    // needed elsewhere; the right operand comes from a slot (`.xs`) or
+    // the function's constant pool (`.xc`, rip-relative).
+    l.t("spill.x", |b| {
+        b.a.movq(s(D), xmm0)?;
+        b.m(K::Disp32, 0);
+        Ok(())
+    });
+    l.t("x.to.r", |b| b.a.movq(rax, xmm0));
+    l.t("r.to.x", |b| b.a.movq(xmm0, rax));
+    l.t("load.x.s", |b| {
+        b.a.movq(xmm0, s(D))?;
+        b.m(K::Disp32, 0);
+        Ok(())
+    });
+    l.t("load.x.c", |b| {
+        let mut end = b.a.create_label();
+        b.a.movq(xmm0, qword_ptr(end))?;
+        b.m(K::Rel32, 0);
+        b.a.set_label(&mut end)?;
+        b.a.zero_bytes()
+    });
     fbin!(l, "add" => addss, addsd; "sub" => subss, subsd; "mul" => mulss, mulsd; "div" => divss, divsd);
-    l.t("f32.sqrt", |b| {
-        b.a.movd(xmm0, eax)?;
-        b.a.sqrtss(xmm0, xmm0)?;
-        b.a.movd(eax, xmm0)
-    });
-    l.t("f64.sqrt", |b| {
-        b.a.movq(xmm0, rax)?;
-        b.a.sqrtsd(xmm0, xmm0)?;
-        b.a.movq(rax, xmm0)
-    });
+    l.t("f32.sqrt", |b| b.a.sqrtss(xmm0, xmm0));
+    l.t("f64.sqrt", |b| b.a.sqrtsd(xmm0, xmm0));
+    // Ordered compares as flags: `cmp` is `a ? b` with a in xmm0, `cmpr`
+    // is `b ? a` (for `lt`/`le` as `gt`/`ge` swapped); `ja`/`jae` are
+    // false when unordered, as wasm wants.
+    fcmp!(l, "f32", ucomiss, movss, s32);
+    fcmp!(l, "f64", ucomisd, movsd_2, s);
     l.t("f32.abs", |b| b.a.and(eax, 0x7fff_ffff));
     l.t("f32.neg", |b| b.a.xor(eax, 0x8000_0000u32 as i32));
     l.t("f64.abs", |b| b.a.btr(rax, 63));
@@ -591,26 +640,20 @@ fn library() -> Lib {
         b.a.btr(rax, 63)?;
         b.a.or(rax, rcx)
     });
-    // Float compares (a in rax, b in the slot): unordered is false except
-    // for `ne`.
+    // Float equality (a in rax, b in the slot): unordered is false for
+    // `eq`, true for `ne`.
     for (w, load_b) in [("f32", 0), ("f64", 1)] {
         let ld = move |b: &mut Tb| -> R { if load_b == 0 { b.a.movd(xmm0, eax) } else { b.a.movq(xmm0, rax) } };
         let ldb = move |b: &mut Tb| -> R {
-            if load_b == 0 {
-                b.a.movss(xmm1, s32(D))?
-            } else {
-                b.a.movsd_2(xmm1, s(D))?
-            }
+            if load_b == 0 { b.a.movss(xmm1, s32(D))? } else { b.a.movsd_2(xmm1, s(D))? }
             b.m(K::Disp32, 0);
             Ok(())
         };
-        let ucom = move |b: &mut Tb, x: AsmRegisterXmm, y: AsmRegisterXmm| -> R {
-            if load_b == 0 { b.a.ucomiss(x, y) } else { b.a.ucomisd(x, y) }
-        };
+        let ucom = move |b: &mut Tb| -> R { if load_b == 0 { b.a.ucomiss(xmm0, xmm1) } else { b.a.ucomisd(xmm0, xmm1) } };
         l.t(&format!("{w}.eq.rs"), |b| {
             ld(b)?;
             ldb(b)?;
-            ucom(b, xmm0, xmm1)?;
+            ucom(b)?;
             b.a.sete(al)?;
             b.a.setnp(cl)?;
             b.a.and(al, cl)?;
@@ -619,29 +662,12 @@ fn library() -> Lib {
         l.t(&format!("{w}.ne.rs"), |b| {
             ld(b)?;
             ldb(b)?;
-            ucom(b, xmm0, xmm1)?;
+            ucom(b)?;
             b.a.setne(al)?;
             b.a.setp(cl)?;
             b.a.or(al, cl)?;
             b.a.movzx(eax, al)
         });
-        for (name, swap, ae) in [("lt", true, false), ("le", true, true), ("gt", false, false), ("ge", false, true)] {
-            l.t(&format!("{w}.{name}.rs"), |b| {
-                ld(b)?;
-                ldb(b)?;
-                if swap {
-                    ucom(b, xmm1, xmm0)?
-                } else {
-                    ucom(b, xmm0, xmm1)?
-                }
-                if ae {
-                    b.a.setae(al)?
-                } else {
-                    b.a.seta(al)?
-                }
-                b.a.movzx(eax, al)
-            });
-        }
     }
     l.t("f32.convert_i32_s", |b| {
         b.a.cvtsi2ss(xmm0, eax)?;

@@ -113,6 +113,8 @@ enum Opd {
     I(u64),
     /// The flags of a comparison: true when condition `Cc` holds.
     F(Cc),
+    /// In `xmm0` (a float; f32 with bits 32.. zero, like a slot).
+    X,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -267,6 +269,8 @@ struct Ex<'a> {
     /// is known).
     frame_holes: Vec<u32>,
     tables: Vec<(Label, Vec<Label>)>,
+    /// The constant pool: values float operations read (rip-relative).
+    consts: Vec<(u64, Label)>,
     osr_loops: Vec<(u32, Label)>,
     loops_seen: u32,
     unreachable: bool,
@@ -303,6 +307,7 @@ pub fn function(info: &ModuleInfo, wasm: &[u8], index: usize, opts: &Options) ->
         trapped: 0,
         frame_holes: Vec::new(),
         tables: Vec::new(),
+        consts: Vec::new(),
         osr_loops: Vec::new(),
         loops_seen: 0,
         unreachable: false,
@@ -447,6 +452,18 @@ impl Ex<'_> {
             }
         }
         let mut tables: Vec<Label> = Vec::new();
+        if !self.consts.is_empty() {
+            while !self.out.code.len().is_multiple_of(8) {
+                self.out.code.push(0xcc);
+            }
+            let base = self.here();
+            for (v, l) in std::mem::take(&mut self.consts) {
+                self.bind(l);
+                tables.push(l);
+                self.out.code.extend_from_slice(&v.to_le_bytes());
+            }
+            self.out.data.push((base, self.here()));
+        }
         for (table, entries) in std::mem::take(&mut self.tables) {
             tables.push(table);
             while !self.out.code.len().is_multiple_of(4) {
@@ -493,8 +510,9 @@ impl Ex<'_> {
 
     // ---- operands ----
 
+    /// The entry in a register (rax or xmm0; at most one is).
     fn r_index(&self) -> Option<usize> {
-        self.stack.iter().rposition(|o| *o == Opd::R)
+        self.stack.iter().rposition(|o| matches!(o, Opd::R | Opd::X))
     }
 
     /// Writes entry `i` to its home slot.
@@ -502,6 +520,7 @@ impl Ex<'_> {
         let home = self.home(i);
         match self.stack[i] {
             Opd::R => self.put(id::SPILL, &[self.slot(home)])?,
+            Opd::X => self.put(id::SPILL_X, &[self.slot(home)])?,
             Opd::I(v) => self.store_const(home, v)?,
             Opd::S(s) if s != home => self.put(id::COPY, &[self.slot(s), self.slot(home)])?,
             Opd::F(cc) => {
@@ -534,6 +553,7 @@ impl Ex<'_> {
     fn to_r(&mut self, o: Opd) -> Res {
         match o {
             Opd::R => Ok(()),
+            Opd::X => self.put(id::X_TO_R, &[]),
             Opd::F(cc) => self.put(cc.set(), &[]),
             Opd::S(s) => {
                 self.spill_r()?;
@@ -555,6 +575,10 @@ impl Ex<'_> {
     fn to_slot(&mut self, o: Opd, pos: usize) -> std::result::Result<u32, Refusal> {
         match o {
             Opd::S(s) => Ok(s),
+            Opd::X => {
+                self.put(id::SPILL_X, &[self.slot(self.home(pos))])?;
+                Ok(self.home(pos))
+            }
             Opd::R => {
                 self.put(id::SPILL, &[self.slot(self.home(pos))])?;
                 Ok(self.home(pos))
@@ -647,6 +671,7 @@ impl Ex<'_> {
             let to = dst + k as u32;
             match o {
                 Opd::R => self.put(id::SPILL, &[self.slot(to)])?,
+                Opd::X => self.put(id::SPILL_X, &[self.slot(to)])?,
                 Opd::I(v) => self.store_const(to, v)?,
                 Opd::S(s) if s != to => self.put(id::COPY, &[self.slot(s), self.slot(to)])?,
                 Opd::S(_) => {}
@@ -699,6 +724,7 @@ impl Ex<'_> {
                 self.put(id::I32_TEST_S, &[self.slot(s)])?;
                 Cc::Ne
             }
+            Opd::X => return Err(Refusal::Patch("a float as a condition".into())),
             Opd::I(v) => {
                 // A constant condition: compare a known register with itself.
                 self.spill_r()?;
@@ -924,6 +950,12 @@ impl Ex<'_> {
     /// A runtime helper with popped arguments `args`; its result (if
     /// `result`) in rax.
     fn helper(&mut self, f: usize, args: &[Opd], traps: bool, result: bool) -> Res {
+        let mut args = args.to_vec();
+        if let Some(a) = args.iter_mut().find(|a| **a == Opd::X) {
+            self.put(id::X_TO_R, &[])?;
+            *a = Opd::R;
+        }
+        let args = &args[..];
         // Whatever rax holds that is not an argument is saved first.
         if !args.contains(&Opd::R) {
             self.spill_r()?;
@@ -939,7 +971,7 @@ impl Ex<'_> {
                 Opd::S(s) => self.put(ARG[k][0], &[self.slot(s)])?,
                 Opd::R => self.put(ARG[k][1], &[])?,
                 Opd::I(v) => self.put(ARG[k][2], &[H::V(v as i128)])?,
-                Opd::F(_) => return Err(Refusal::Patch("flags as a helper argument".into())),
+                Opd::F(_) | Opd::X => return Err(Refusal::Patch("flags as a helper argument".into())),
             }
         }
         self.put(id::CALL_HELPER, &[H::V(f as i128)])?;
@@ -1067,6 +1099,94 @@ impl Ex<'_> {
         Ok(())
     }
 
+    /// Puts popped operand `o` in xmm0 (freeing the register first).
+    fn to_x(&mut self, o: Opd) -> Res {
+        match o {
+            Opd::X => Ok(()),
+            Opd::R => self.put(id::R_TO_X, &[]),
+            Opd::S(s) => {
+                self.spill_r()?;
+                self.put(id::LOAD_X_S, &[self.slot(s)])
+            }
+            Opd::I(v) => {
+                self.spill_r()?;
+                let c = self.constant(v);
+                self.put(id::LOAD_X_C, &[H::L(c)])
+            }
+            Opd::F(_) => Err(Refusal::Patch("flags as a float".into())),
+        }
+    }
+
+    /// The constant pool entry of `v`.
+    fn constant(&mut self, v: u64) -> Label {
+        if let Some(&(_, l)) = self.consts.iter().find(|c| c.0 == v) {
+            return l;
+        }
+        let l = self.label();
+        self.consts.push((v, l));
+        l
+    }
+
+    /// The right operand of a float operation: where it is read from (a
+    /// slot, or a pool constant), after the left one is in xmm0.
+    fn float_rhs(&mut self, x: Opd, y: Opd, pos: usize) -> std::result::Result<H, Refusal> {
+        let y = match y {
+            Opd::R | Opd::X => {
+                // The register holds the right operand: to its slot.
+                let s = self.to_slot(y, pos + 1)?;
+                Opd::S(s)
+            }
+            o => o,
+        };
+        self.to_x(x)?;
+        Ok(match y {
+            Opd::S(s) => self.slot(s),
+            Opd::I(v) => H::L(self.constant(v)),
+            _ => return Err(Refusal::Patch("float operand".into())),
+        })
+    }
+
+    fn fbinary(&mut self, xs: u16, xc: u16) -> Res {
+        let y = self.pop();
+        let x = self.pop();
+        let pos = self.stack.len();
+        match self.float_rhs(x, y, pos)? {
+            h @ H::V(_) => self.put(xs, &[h])?,
+            h @ H::L(_) => self.put(xc, &[h])?,
+        }
+        self.push(Opd::X);
+        Ok(())
+    }
+
+    fn funary(&mut self, t: u16) -> Res {
+        let x = self.pop();
+        self.to_x(x)?;
+        self.put(t, &[])?;
+        self.push(Opd::X);
+        Ok(())
+    }
+
+    /// An ordered float comparison as flags: `a ? b`, or `b ? a` when
+    /// `swap` (`lt`/`le` as `gt`/`ge`).
+    fn fcompare(&mut self, wide: bool, swap: bool, cc: Cc) -> Res {
+        let y = self.pop();
+        let x = self.pop();
+        let pos = self.stack.len();
+        let t = match (wide, swap) {
+            (false, false) => [id::F32_CMP_XS, id::F32_CMP_XC],
+            (false, true) => [id::F32_CMPR_XS, id::F32_CMPR_XC],
+            (true, false) => [id::F64_CMP_XS, id::F64_CMP_XC],
+            (true, true) => [id::F64_CMPR_XS, id::F64_CMPR_XC],
+        };
+        match self.float_rhs(x, y, pos)? {
+            h @ H::V(_) => self.put(t[0], &[h])?,
+            h @ H::L(_) => self.put(t[1], &[h])?,
+        }
+        // xmm0 was read, not kept: nothing is in a register now.
+        self.push(Opd::F(cc));
+        Ok(())
+    }
+
     fn eqz(&mut self, wide: bool) -> Res {
         let x = self.pop();
         self.to_r(x)?;
@@ -1110,6 +1230,10 @@ impl Ex<'_> {
                 self.put(cc.set(), &[])?;
                 self.put(id::EA_R, &[])?;
             }
+            Opd::X => {
+                self.put(id::X_TO_R, &[])?;
+                self.put(id::EA_R, &[])?;
+            }
         }
         let oob = self.trap_label(Trap::MemoryOutOfBounds);
         let end = offset + size;
@@ -1123,7 +1247,7 @@ impl Ex<'_> {
     fn store(&mut self, t: u16, m: &wasmparser::MemArg, size: u64) -> Res {
         let v = self.pop();
         let addr = self.pop();
-        if v != Opd::R && addr != Opd::R {
+        if !matches!(v, Opd::R | Opd::X) && addr != Opd::R {
             self.spill_r()?;
         }
         self.address(addr, m.offset, size)?;
@@ -1134,6 +1258,7 @@ impl Ex<'_> {
             Opd::I(c) if c <= u32::MAX as u64 => self.put(id::LOAD_R_I32, &[H::V(c as i128)])?,
             Opd::I(c) => self.put(id::LOAD_R_I64, &[H::V(c as i128)])?,
             Opd::F(cc) => self.put(cc.set(), &[])?,
+            Opd::X => self.put(id::X_TO_R, &[])?,
         }
         let disp = if m.offset + size <= i32::MAX as u64 { m.offset } else { 0 };
         self.put(t, &[H::V(disp as i128)])
@@ -1144,6 +1269,7 @@ impl Ex<'_> {
         self.detach_local(j)?;
         match v {
             Opd::R => self.put(id::SPILL, &[self.slot(j)])?,
+            Opd::X => self.put(id::SPILL_X, &[self.slot(j)])?,
             Opd::S(s) if s != j => self.put(id::COPY, &[self.slot(s), self.slot(j)])?,
             Opd::S(_) => {}
             Opd::I(c) => self.store_const(j, c)?,
@@ -1157,7 +1283,7 @@ impl Ex<'_> {
             }
         }
         if tee {
-            self.push(if v == Opd::R { Opd::R } else { Opd::S(j) });
+            self.push(if matches!(v, Opd::R | Opd::X) { v } else { Opd::S(j) });
         }
         Ok(())
     }
@@ -1174,7 +1300,7 @@ impl Ex<'_> {
             }
             o => o,
         };
-        if c != Opd::R && a != Opd::R && b != Opd::R {
+        if c != Opd::R && !matches!(a, Opd::R | Opd::X) && !matches!(b, Opd::R | Opd::X) {
             // The result overwrites rax.
             self.spill_r()?;
         }
@@ -1187,7 +1313,7 @@ impl Ex<'_> {
                 self.store_const(self.home(pos + 2), v)?;
                 self.put(id::SELECT_S, &[self.slot(sa), self.slot(sb), self.slot(self.home(pos + 2))])?;
             }
-            Opd::F(_) => unreachable!("turned into a boolean above"),
+            Opd::F(_) | Opd::X => unreachable!("a boolean by now"),
         }
         self.push(Opd::R);
         Ok(())
@@ -1278,7 +1404,7 @@ impl Ex<'_> {
                     Opd::R => self.put(id::EA_R, &[])?,
                     Opd::S(s) => self.put(id::EA_S, &[self.slot(s)])?,
                     Opd::I(v) => self.put(id::EA_I, &[H::V(v as u32 as i128)])?,
-                    Opd::F(_) => unreachable!("turned into a boolean above"),
+                    Opd::F(_) | Opd::X => unreachable!("an i32 in a register by now"),
                 }
                 let oob = self.trap_label(Trap::TableOutOfBounds);
                 let null = self.trap_label(Trap::IndirectCallToNull);
@@ -1470,34 +1596,34 @@ impl Ex<'_> {
             O::I32WrapI64 | O::I64ExtendI32U => self.unary(id::ZEXT32)?,
 
             // ---- floats ----
-            O::F32Add => self.binary(slot_only(id::F32_ADD_RS, false))?,
-            O::F32Sub => self.binary(slot_only(id::F32_SUB_RS, false))?,
-            O::F32Mul => self.binary(slot_only(id::F32_MUL_RS, false))?,
-            O::F32Div => self.binary(slot_only(id::F32_DIV_RS, false))?,
-            O::F64Add => self.binary(slot_only(id::F64_ADD_RS, true))?,
-            O::F64Sub => self.binary(slot_only(id::F64_SUB_RS, true))?,
-            O::F64Mul => self.binary(slot_only(id::F64_MUL_RS, true))?,
-            O::F64Div => self.binary(slot_only(id::F64_DIV_RS, true))?,
+            O::F32Add => self.fbinary(id::F32_ADD_XS, id::F32_ADD_XC)?,
+            O::F32Sub => self.fbinary(id::F32_SUB_XS, id::F32_SUB_XC)?,
+            O::F32Mul => self.fbinary(id::F32_MUL_XS, id::F32_MUL_XC)?,
+            O::F32Div => self.fbinary(id::F32_DIV_XS, id::F32_DIV_XC)?,
+            O::F64Add => self.fbinary(id::F64_ADD_XS, id::F64_ADD_XC)?,
+            O::F64Sub => self.fbinary(id::F64_SUB_XS, id::F64_SUB_XC)?,
+            O::F64Mul => self.fbinary(id::F64_MUL_XS, id::F64_MUL_XC)?,
+            O::F64Div => self.fbinary(id::F64_DIV_XS, id::F64_DIV_XC)?,
             O::F32Copysign => self.binary(slot_only(id::F32_COPYSIGN_RS, false))?,
             O::F64Copysign => self.binary(slot_only(id::F64_COPYSIGN_RS, true))?,
             O::F32Eq => self.binary(slot_only(id::F32_EQ_RS, false))?,
             O::F32Ne => self.binary(slot_only(id::F32_NE_RS, false))?,
-            O::F32Lt => self.binary(slot_only(id::F32_LT_RS, false))?,
-            O::F32Le => self.binary(slot_only(id::F32_LE_RS, false))?,
-            O::F32Gt => self.binary(slot_only(id::F32_GT_RS, false))?,
-            O::F32Ge => self.binary(slot_only(id::F32_GE_RS, false))?,
+            O::F32Lt => self.fcompare(false, true, Cc::A)?,
+            O::F32Le => self.fcompare(false, true, Cc::Ae)?,
+            O::F32Gt => self.fcompare(false, false, Cc::A)?,
+            O::F32Ge => self.fcompare(false, false, Cc::Ae)?,
             O::F64Eq => self.binary(slot_only(id::F64_EQ_RS, true))?,
             O::F64Ne => self.binary(slot_only(id::F64_NE_RS, true))?,
-            O::F64Lt => self.binary(slot_only(id::F64_LT_RS, true))?,
-            O::F64Le => self.binary(slot_only(id::F64_LE_RS, true))?,
-            O::F64Gt => self.binary(slot_only(id::F64_GT_RS, true))?,
-            O::F64Ge => self.binary(slot_only(id::F64_GE_RS, true))?,
+            O::F64Lt => self.fcompare(true, true, Cc::A)?,
+            O::F64Le => self.fcompare(true, true, Cc::Ae)?,
+            O::F64Gt => self.fcompare(true, false, Cc::A)?,
+            O::F64Ge => self.fcompare(true, false, Cc::Ae)?,
             O::F32Min => self.helper_op(hp::f32_min as *const () as usize, 2, false, true)?,
             O::F32Max => self.helper_op(hp::f32_max as *const () as usize, 2, false, true)?,
             O::F64Min => self.helper_op(hp::f64_min as *const () as usize, 2, false, true)?,
             O::F64Max => self.helper_op(hp::f64_max as *const () as usize, 2, false, true)?,
-            O::F32Sqrt => self.unary(id::F32_SQRT)?,
-            O::F64Sqrt => self.unary(id::F64_SQRT)?,
+            O::F32Sqrt => self.funary(id::F32_SQRT)?,
+            O::F64Sqrt => self.funary(id::F64_SQRT)?,
             O::F32Abs => self.unary(id::F32_ABS)?,
             O::F32Neg => self.unary(id::F32_NEG)?,
             O::F64Abs => self.unary(id::F64_ABS)?,
