@@ -328,6 +328,9 @@ pub fn function(info: &ModuleInfo, wasm: &[u8], index: usize, opts: &Options) ->
     ex.prologue(np as u32)?;
     let range = info.bodies[index].clone();
     ex.out.wasm_bytes = range.len();
+    // About four bytes of code and one template per byte of wasm.
+    ex.out.code.reserve(range.len() * 5 + 256);
+    ex.out.pieces.reserve(range.len() + 16);
     let mut ops = body.get_operators_reader()?;
     let mut n = 0usize;
     while !ops.eof() {
