@@ -197,7 +197,11 @@ macro_rules! fbin {
 
 macro_rules! fcmp {
     ($l:expr, $w:literal, $ucom:ident, $mov:ident, $m:ident) => {
-        $l.t(concat!($w, ".cmp.xs"), |b| { b.a.$ucom(xmm0, $m(D))?; b.m(K::Disp32, 0); Ok(()) });
+        $l.t(concat!($w, ".cmp.xs"), |b| {
+            b.a.$ucom(xmm0, $m(D))?;
+            b.m(K::Disp32, 0);
+            Ok(())
+        });
         $l.t(concat!($w, ".cmpr.xs"), |b| {
             b.a.$mov(xmm1, $m(D))?;
             b.m(K::Disp32, 0);
@@ -645,11 +649,16 @@ fn library() -> Lib {
     for (w, load_b) in [("f32", 0), ("f64", 1)] {
         let ld = move |b: &mut Tb| -> R { if load_b == 0 { b.a.movd(xmm0, eax) } else { b.a.movq(xmm0, rax) } };
         let ldb = move |b: &mut Tb| -> R {
-            if load_b == 0 { b.a.movss(xmm1, s32(D))? } else { b.a.movsd_2(xmm1, s(D))? }
+            if load_b == 0 {
+                b.a.movss(xmm1, s32(D))?
+            } else {
+                b.a.movsd_2(xmm1, s(D))?
+            }
             b.m(K::Disp32, 0);
             Ok(())
         };
-        let ucom = move |b: &mut Tb| -> R { if load_b == 0 { b.a.ucomiss(xmm0, xmm1) } else { b.a.ucomisd(xmm0, xmm1) } };
+        let ucom =
+            move |b: &mut Tb| -> R { if load_b == 0 { b.a.ucomiss(xmm0, xmm1) } else { b.a.ucomisd(xmm0, xmm1) } };
         l.t(&format!("{w}.eq.rs"), |b| {
             ld(b)?;
             ldb(b)?;

@@ -77,6 +77,10 @@ impl Default for EngineConfig {
     }
 }
 
+/// Engine counters that are levels, not counts: a summary keeps their
+/// largest value instead of adding them up.
+pub const GAUGES: &[&str] = &["cache-bytes", "cache-peak-bytes", "template-bytes", "cache-budget-bytes"];
+
 /// A configured engine. Cheap to share between threads.
 pub trait Engine: Send + Sync {
     /// The name it is selected by: `"wasmtime"`, `"interp"`, ...
@@ -91,7 +95,9 @@ pub trait Engine: Send + Sync {
     /// A fresh store: the runtime state instances live in and link within.
     fn new_store(&self) -> Box<dyn Store>;
     /// What the engine counted over its lifetime (a tiered engine's
-    /// tier-ups and on-stack replacements), for campaign summaries.
+    /// tier-ups and on-stack replacements), for campaign summaries and
+    /// benchmarks. Cumulative, except the names in [`GAUGES`], which are
+    /// the state now.
     fn counters(&self) -> Vec<(&'static str, u64)> {
         Vec::new()
     }

@@ -229,6 +229,11 @@ impl Cache {
         self.publish(&g);
     }
 
+    /// Bytes for code (the budget less the templates).
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
     /// Code bytes allocated now (installed and pending).
     pub fn bytes(&self) -> usize {
         self.lock().bytes

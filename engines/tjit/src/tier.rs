@@ -208,6 +208,7 @@ impl Hook {
                 Stats::add(&self.stats.compile_ns, c.nanos);
                 Stats::add(&self.stats.compiled_wasm_bytes, c.wasm_bytes as u64);
                 Stats::add(&self.stats.code_bytes, c.len() as u64);
+                let size = c.len();
                 let c = Arc::new(c);
                 let uses = self.uses[func as usize].clone();
                 match self.cache.insert(self.module, func, &code, c, uses, &self.state) {
@@ -218,9 +219,10 @@ impl Hook {
                         true
                     }
                     Insert::NoRoom => {
-                        // Might fit later, once other code is freed.
+                        // Might fit later, once other code is freed; never
+                        // when it is larger than the whole cache.
                         Stats::add(&self.stats.no_room, 1);
-                        s.store(COLD, Ordering::Release);
+                        s.store(if size > self.cache.capacity() { REFUSED } else { COLD }, Ordering::Release);
                         false
                     }
                 }
@@ -244,9 +246,13 @@ impl Hook {
 
 impl TierUp for Hook {
     fn compile(&self, func: u32) -> Option<usize> {
+        let cached = self.state(func).is_some_and(|s| s.load(Ordering::Acquire) == COMPILED);
         if self.request(func) {
             let c = self.cache.get(self.module, func)?;
-            Stats::add(&self.stats.hits, 1);
+            if cached {
+                // Already installed (another instance asked first).
+                Stats::add(&self.stats.hits, 1);
+            }
             return Some(c.entry());
         }
         None
@@ -256,8 +262,12 @@ impl TierUp for Hook {
         let Some(&(_, ordinal)) = self.loops.get(func as usize).and_then(|v| v.iter().find(|x| x.0 == pc)) else {
             return Osr::No;
         };
+        let cached = self.state(func).is_some_and(|s| s.load(Ordering::Acquire) == COMPILED);
         let ready = self.request(func);
         let state = self.state(func).map(|s| s.load(Ordering::Acquire));
+        if cached {
+            Stats::add(&self.stats.hits, 1);
+        }
         if !ready {
             return if state == Some(QUEUED) { Osr::Pending } else { Osr::No };
         }

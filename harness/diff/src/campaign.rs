@@ -121,7 +121,8 @@ pub struct Summary {
     /// kind (refuel calls left out). What the campaign exercised.
     pub call_outcomes: BTreeMap<String, u64>,
     /// What engines counted (`engine counter`: tier-ups, on-stack
-    /// replacements), summed over the cases.
+    /// replacements), summed over the cases; gauges (code-cache bytes) at
+    /// their largest.
     #[serde(default)]
     pub engine_counters: BTreeMap<String, u64>,
     pub pairs: Vec<PairStats>,
@@ -312,7 +313,9 @@ impl Shared {
             *s.call_outcomes.entry(kind.clone()).or_default() += u64::from(*n);
         }
         for (name, n) in &report.engine_counters {
-            *s.engine_counters.entry(name.clone()).or_default() += n;
+            let c = s.engine_counters.entry(name.clone()).or_default();
+            let gauge = name.rsplit(' ').next().is_some_and(|k| wasmlab_contract::GAUGES.contains(&k));
+            *c = if gauge { (*c).max(*n) } else { *c + n };
         }
         match report.verdict() {
             Verdict::Diverged => s.divergences += 1,

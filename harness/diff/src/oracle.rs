@@ -416,7 +416,9 @@ impl Oracle {
         self.run_lanes(&mut lanes, wasm, calls, &observed, &mut report);
         for (e, before) in self.engines.iter().zip(before) {
             for ((name, now), (_, then)) in e.counters().into_iter().zip(before) {
-                if now > then {
+                if wasmlab_contract::GAUGES.contains(&name) {
+                    report.engine_counters.insert(format!("{} {name}", e.name()), now);
+                } else if now > then {
                     report.engine_counters.insert(format!("{} {name}", e.name()), now - then);
                 }
             }

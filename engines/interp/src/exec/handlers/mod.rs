@@ -284,7 +284,7 @@ macro_rules! handlers {
                             let callee: *const IFunc = (*code).funcs.as_ptr().add(index);
                             let entry = (*callee).native();
                             if entry != 0 {
-                                return call_native_at(next, regs.add($b as usize), ctx, entry, st);
+                                return call_native_at(next, regs.add($b as usize), ctx, index as u32, entry, st);
                             }
                             let count = (*ctx).call_counts.add(index);
                             *count = (*count).wrapping_add(1);
@@ -484,17 +484,37 @@ unsafe fn push_call(
     }
 }
 
-/// A call whose callee has native code: runs `entry` of `ctx` with the
-/// callee's frame at `frame`, then continues the caller at `next` (with
-/// the memory reloaded: the callee may have grown it).
+/// A call whose callee, defined function `index` of `ctx`, has native
+/// code: runs `entry` with the callee's frame at `frame`, then continues
+/// the caller at `next` (with the memory reloaded: the callee may have
+/// grown it). When the JIT reclaims code, the entry is read again under a
+/// pin ([`Code::set_reclaiming`]); evicted meanwhile, the callee runs
+/// interpreted, nested.
 ///
 /// # Safety
-/// `st` is the running state; `entry` the native code of a function of
-/// `ctx`, `frame` its frame in the running function's registers.
+/// `st` is the running state; `entry` the native code of `index`,
+/// `frame` its frame in the running function's registers.
 #[inline(never)]
-unsafe fn call_native_at(next: *const Op, frame: *mut u64, ctx: *mut VmCtx, entry: usize, st: *mut State) -> Flow {
+unsafe fn call_native_at(
+    next: *const Op,
+    frame: *mut u64,
+    ctx: *mut VmCtx,
+    index: u32,
+    entry: usize,
+    st: *mut State,
+) -> Flow {
     unsafe {
-        if call_native((*st).vm, entry, ctx, frame) != 0 {
+        let code = (*ctx).code as *const Code;
+        let pinned = (*code).pin();
+        let entry = if pinned { (*(*code).funcs.as_ptr().add(index as usize)).native() } else { entry };
+        let ok = if entry != 0 {
+            call_native((*st).vm, entry, ctx, frame) == 0
+        } else {
+            let base = (frame as usize - (*st).stack as usize) / 8;
+            Vm::call_at((*st).vm, ctx, index, base).is_ok()
+        };
+        (*code).unpin(pinned);
+        if !ok {
             return Flow::Trap;
         }
         let s = &*st;
@@ -516,7 +536,7 @@ unsafe fn tier_up_at(next: *const Op, regs: *mut u64, ctx: *mut VmCtx, index: u3
         let code = (*ctx).code as *const Code;
         let entry = tier_up(code, ctx, index);
         if entry != 0 {
-            return call_native_at(next, regs.add(b), ctx, entry, st);
+            return call_native_at(next, regs.add(b), ctx, index, entry, st);
         }
         if !push_call(st, next, (*code).funcs.as_ptr().add(index as usize), index as usize, ctx, b) {
             return Flow::Trap;
