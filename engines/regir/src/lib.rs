@@ -53,19 +53,10 @@ pub fn print_module(wasm: &[u8], func: Option<u32>) -> Result<String, Error> {
     let info = ModuleInfo::new(wasm, Features::WASM2_NO_SIMD)?;
     let imported = info.num_imported_funcs;
     let mut out = String::new();
-    let range = match func {
-        Some(f) if f < imported => {
-            return Err(Error::Usage(format!("function {f} is imported: it has no body")));
-        }
-        Some(f) if f as usize >= info.funcs.len() => {
-            return Err(Error::Usage(format!("no function {f}: the module has {}", info.funcs.len())));
-        }
-        Some(f) => f..f + 1,
-        None => imported..info.funcs.len() as u32,
-    };
-    for f in range {
-        let code = translate_function(&info, wasm, (f - imported) as usize)?;
-        out.push_str(&print_func(f, &code));
+    let range = info.defined_funcs(func)?;
+    for k in range {
+        let code = translate_function(&info, wasm, k as usize)?;
+        out.push_str(&print_func(k + imported, &code));
     }
     Ok(out)
 }

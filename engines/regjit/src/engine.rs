@@ -10,7 +10,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
-use wasmlab_contract::{Engine, EngineConfig, Error, Features, Module, Result, Store};
+use wasmlab_contract::{Engine, EngineConfig, Features, Module, Result, Store};
 use wasmlab_interp::exec::{Code, native_calls};
 use wasmlab_interp::{InterpEngine, InterpModule};
 use wasmlab_regir::Func;
@@ -235,14 +235,7 @@ pub fn asm(wasm: &[u8], func: Option<u32>) -> Result<String> {
     let info = ModuleInfo::new(wasm, Features::WASM2_NO_SIMD)?;
     let funcs = wasmlab_regir::translate_module(&info, wasm)?;
     let imported = info.num_imported_funcs;
-    let which: Vec<u32> = match func {
-        Some(f) if f < imported => return Err(Error::Usage(format!("function {f} is imported: it has no body"))),
-        Some(f) if f as usize >= info.funcs.len() => {
-            return Err(Error::Usage(format!("no function {f}: the module has {}", info.funcs.len())));
-        }
-        Some(f) => vec![f - imported],
-        None => (0..funcs.len() as u32).collect(),
-    };
+    let which: Vec<u32> = info.defined_funcs(func)?.collect();
     let opts = options(&EngineConfig::default(), None, func.is_none());
     let compiled = link::compile(&info, &funcs, &which, &opts)?;
     let mut names = wasmlab_native::helpers::names();

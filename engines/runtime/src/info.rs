@@ -316,6 +316,21 @@ impl ModuleInfo {
         self.funcs.len() - self.num_imported_funcs as usize
     }
 
+    /// The defined functions a listing shows: `func` (function index
+    /// space) alone, or every one; as indices among the defined functions.
+    /// Naming an imported or missing function is a usage error.
+    pub fn defined_funcs(&self, func: Option<u32>) -> Result<std::ops::Range<u32>, Error> {
+        let imported = self.num_imported_funcs;
+        match func {
+            Some(f) if f < imported => Err(Error::Usage(format!("function {f} is imported: it has no body"))),
+            Some(f) if f as usize >= self.funcs.len() => {
+                Err(Error::Usage(format!("no function {f}: the module has {}", self.funcs.len())))
+            }
+            Some(f) => Ok(f - imported..f - imported + 1),
+            None => Ok(0..self.num_defined_funcs() as u32),
+        }
+    }
+
     pub fn export(&self, name: &str) -> Option<(ExportKind, u32)> {
         self.exports.iter().find(|(n, _, _)| n == name).map(|(_, k, i)| (*k, *i))
     }

@@ -225,14 +225,7 @@ impl Engine for TieredEngine {
 pub fn asm(wasm: &[u8], func: Option<u32>) -> Result<String> {
     let info = ModuleInfo::new(wasm, Features::WASM2_NO_SIMD)?;
     let imported = info.num_imported_funcs;
-    let which: Vec<u32> = match func {
-        Some(f) if f < imported => return Err(Error::Usage(format!("function {f} is imported: it has no body"))),
-        Some(f) if f as usize >= info.funcs.len() => {
-            return Err(Error::Usage(format!("no function {f}: the module has {}", info.funcs.len())));
-        }
-        Some(f) => vec![f - imported],
-        None => (0..info.num_defined_funcs() as u32).collect(),
-    };
+    let which: Vec<u32> = info.defined_funcs(func)?.collect();
     let opts = options(&EngineConfig::default(), None, false);
     let mut names = wasmlab_native::helpers::names();
     names.push((opts.host.call_ref, "call_ref"));
