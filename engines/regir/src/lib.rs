@@ -15,35 +15,17 @@ pub use instr::{Cmp, CmpForm, Instr, R};
 pub use print::{print_func, print_instr};
 pub use translate::{Func, LoopHead, translate_function};
 
-/// Code bytes below which a module is translated on one thread.
-const PARALLEL_FROM: usize = 256 << 10;
-
 /// Translates every defined function of a validated module (a large one on
 /// several threads: functions translate independently).
 pub fn translate_module(info: &ModuleInfo, wasm: &[u8]) -> Result<Vec<Func>, Error> {
     let n = info.num_defined_funcs();
-    let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).min(8);
-    if wasm.len() < PARALLEL_FROM || threads < 2 || n < 2 {
-        return (0..n).map(|i| translate_function(info, wasm, i)).collect();
-    }
-    let per = n.div_ceil(threads);
-    let parts: Vec<Result<Vec<Func>, Error>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..n)
-            .step_by(per)
-            .map(|start| {
-                s.spawn(move || (start..(start + per).min(n)).map(|i| translate_function(info, wasm, i)).collect())
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(Error::Internal("regir: a translation thread panicked".into()))))
-            .collect()
-    });
-    let mut out = Vec::with_capacity(n);
-    for p in parts {
-        out.extend(p?);
-    }
-    Ok(out)
+    wasmlab_runtime::par::map(
+        n,
+        |i| info.bodies[i].len(),
+        wasmlab_runtime::par::PARALLEL_FROM,
+        |i| translate_function(info, wasm, i),
+        "regir",
+    )
 }
 
 /// Validates `wasm` (Wasm 2.0 without SIMD) and prints the register IR of

@@ -63,38 +63,13 @@ fn compile_all(
     which: &[u32],
     opts: &Options,
 ) -> Result<Vec<(u32, FuncCode)>, Error> {
-    let one = |f: u32| compile_function(info, f, &funcs[f as usize], opts).map(|c| (f, c));
-    let total: usize = which.iter().map(|&f| funcs[f as usize].code.len()).sum();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    if total < PARALLEL_FROM || threads < 2 || which.len() < 2 {
-        return which.iter().map(|&f| one(f)).collect();
-    }
-    // Chunks of about equal IR size, one per thread.
-    let per = total.div_ceil(threads);
-    let mut chunks: Vec<&[u32]> = Vec::new();
-    let (mut start, mut acc) = (0, 0);
-    for (k, &f) in which.iter().enumerate() {
-        acc += funcs[f as usize].code.len();
-        if acc >= per {
-            chunks.push(&which[start..=k]);
-            (start, acc) = (k + 1, 0);
-        }
-    }
-    if start < which.len() {
-        chunks.push(&which[start..]);
-    }
-    let parts: Vec<Result<Vec<(u32, FuncCode)>, Error>> = std::thread::scope(|s| {
-        let handles: Vec<_> = chunks.iter().map(|c| s.spawn(move || c.iter().map(|&f| one(f)).collect())).collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(Error::Internal("regjit: a compile thread panicked".into()))))
-            .collect()
-    });
-    let mut out = Vec::with_capacity(which.len());
-    for p in parts {
-        out.extend(p?);
-    }
-    Ok(out)
+    wasmlab_runtime::par::map(
+        which.len(),
+        |k| funcs[which[k] as usize].code.len(),
+        PARALLEL_FROM,
+        |k| compile_function(info, which[k], &funcs[which[k] as usize], opts).map(|c| (which[k], c)),
+        "regjit",
+    )
 }
 
 /// Compiles the defined functions `which` of a module (all of them for a

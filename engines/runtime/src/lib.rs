@@ -18,6 +18,7 @@
 pub mod arith;
 pub mod info;
 pub mod memory;
+pub mod par;
 pub mod raw;
 pub mod sig;
 pub mod store;

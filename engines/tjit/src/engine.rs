@@ -10,7 +10,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use wasmlab_contract::{Engine, EngineConfig, Error, Features, Module, Result, Store};
+use wasmlab_contract::{Engine, EngineConfig, Features, Module, Result, Store};
 use wasmlab_interp::exec::native_calls;
 use wasmlab_interp::{InterpEngine, InterpModule};
 use wasmlab_runtime::{ModuleInfo, Tiering};
@@ -72,24 +72,13 @@ impl TjitEngine {
 /// Compiles `funcs` of a module, on several threads when there is much
 /// to do (compile time is part of what the engine is judged on).
 fn compile_all(info: &ModuleInfo, wasm: &[u8], n: usize, opts: &Options) -> Result<Vec<Compiled>> {
-    let bytes: usize = info.bodies.iter().map(|r| r.len()).sum();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(n.max(1));
-    let one = |k: usize| compile::prepare(info, wasm, k, opts).map_err(|f| f.into_error());
-    let prepared: Vec<Prepared> = if bytes < 256 << 10 || threads < 2 {
-        (0..n).map(one).collect::<Result<_>>()?
-    } else {
-        let chunk = n.div_ceil(threads);
-        std::thread::scope(|s| {
-            let parts: Vec<_> = (0..threads)
-                .map(|t| s.spawn(move || (t * chunk..((t + 1) * chunk).min(n)).map(one).collect::<Result<Vec<_>>>()))
-                .collect();
-            let mut all = Vec::with_capacity(n);
-            for p in parts {
-                all.extend(p.join().map_err(|_| Error::Internal("a tjit compile thread panicked".into()))??);
-            }
-            Ok::<_, Error>(all)
-        })?
-    };
+    let prepared: Vec<Prepared> = wasmlab_runtime::par::map(
+        n,
+        |k| info.bodies[k].len(),
+        wasmlab_runtime::par::PARALLEL_FROM,
+        |k| compile::prepare(info, wasm, k, opts).map_err(|f| f.into_error()),
+        "tjit",
+    )?;
     // One mapping for the module: neighbours in memory, as in the module.
     compile::publish(prepared, 0).map_err(|f| f.into_error())
 }
