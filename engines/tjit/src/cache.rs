@@ -113,9 +113,13 @@ impl Cache {
             return Insert::NoRoom;
         }
         Self::reclaim(&mut g, &self.stats);
+        self.publish(&g);
         if g.bytes + size > self.capacity {
             Self::age(&mut g);
-            // Oldest first; never the function being installed.
+            // Oldest first; never the function being installed. Code of a
+            // module some thread is inside is evicted in its turn but frees
+            // nothing yet: enough must be freeable now, or nothing is
+            // evicted for an insertion that would fail anyway.
             let mut order: Vec<usize> = (0..g.live.len()).collect();
             order.sort_by_key(|&i| g.live[i].last_use);
             let mut victims = Vec::new();
@@ -128,8 +132,14 @@ impl Cache {
                 if e.module == module && e.func == func {
                     continue;
                 }
-                freed += e.compiled.len();
+                if e.owner.upgrade().is_none_or(|c| c.pins() == 0) {
+                    freed += e.compiled.len();
+                }
                 victims.push(i);
+            }
+            if g.bytes - freed + size > self.capacity {
+                self.publish(&g);
+                return Insert::NoRoom;
             }
             victims.sort_unstable_by(|a, b| b.cmp(a));
             for i in victims {
@@ -147,6 +157,7 @@ impl Cache {
             fence(Ordering::SeqCst);
             Self::reclaim(&mut g, &self.stats);
             if g.bytes + size > self.capacity {
+                self.publish(&g);
                 return Insert::NoRoom;
             }
         }
