@@ -213,8 +213,16 @@ fn fuel_is_one_step_per_call_and_per_wasm_loop_back_edge() {
         // One call; `sum` takes n back-edges in wasm, one fewer after
         // rotation (none when it never loops); `down` makes n more calls.
         let (wasm, ir) = if f == "sum" { (1 + n, 1 + n.saturating_sub(1)) } else { (1 + n, 1 + n) };
+        // With a loop threshold of 2, `sum` enters compiled code only once
+        // the interpreter has taken two back-edges (n >= 3); before, the
+        // whole call is interpreted.
+        let osr_happens = f == "sum" && n >= 3;
         for (name, got) in needed {
-            let want = if name == "interp" { ir } else { wasm };
+            let want = match name {
+                "interp" => ir,
+                "tjit-tiered osr" if !osr_happens => ir,
+                _ => wasm,
+            };
             if got != Some(want) {
                 diffs.push(format!("{f}({n}) on {name}: least fuel {got:?}, want {want}"));
             }
