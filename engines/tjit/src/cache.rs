@@ -35,7 +35,10 @@ use wasmlab_interp::exec::Code;
 
 use crate::compile::Compiled;
 use crate::stats::Stats;
-use crate::tier::EVICTED;
+
+/// What an evicted function's entry in its module's tier-state table
+/// becomes (the table is the tier-up hook's; see `tier.rs`).
+pub const EVICTED: u8 = 4;
 
 struct Entry {
     module: u64,

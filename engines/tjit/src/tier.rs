@@ -22,7 +22,7 @@ use std::time::Instant;
 use wasmlab_interp::exec::Code;
 use wasmlab_runtime::{ModuleInfo, Osr, TierUp};
 
-use crate::cache::{Cache, Insert};
+use crate::cache::{Cache, EVICTED, Insert};
 use crate::compile::{self, Failure};
 use crate::expand::Options;
 use crate::stats::Stats;
@@ -33,9 +33,8 @@ const QUEUED: u8 = 1;
 const COMPILED: u8 = 2;
 /// Cannot be compiled: never asked again.
 const REFUSED: u8 = 3;
-/// Evicted (set by the cache): the next ask only rearms it (it must get
-/// hot again).
-pub const EVICTED: u8 = 4;
+// EVICTED (the cache's, 4): the next ask only rearms it (it must get hot
+// again).
 
 pub struct Request {
     hook: Weak<Hook>,
