@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use wasmlab_contract::{Engine, EngineConfig};
+use wasmlab_contract::Engine;
 use wasmlab_diff::finding::{self, Repro};
 use wasmlab_diff::oracle::{Oracle, Status, Verdict};
 
