@@ -59,7 +59,7 @@ mod tests {
     fn results_come_in_order_whether_split_or_not() {
         let small = map(10, |_| 1, PARALLEL_FROM, |k| Ok(k * 2), "t").unwrap();
         assert_eq!(small, (0..10).map(|k| k * 2).collect::<Vec<_>>());
-        let big = map(1000, |_| PARALLEL_FROM / 100, PARALLEL_FROM, |k| Ok(k), "t").unwrap();
+        let big = map(1000, |_| PARALLEL_FROM / 100, PARALLEL_FROM, Ok, "t").unwrap();
         assert_eq!(big, (0..1000).collect::<Vec<_>>());
     }
 

@@ -553,7 +553,7 @@ impl Ex<'_> {
     }
 
     /// Puts popped operand `o` in `rax` (freeing it first).
-    fn to_r(&mut self, o: Opd) -> Res {
+    fn put_in_rax(&mut self, o: Opd) -> Res {
         match o {
             Opd::R => Ok(()),
             Opd::X => self.put(id::X_TO_R, &[]),
@@ -575,7 +575,7 @@ impl Ex<'_> {
 
     /// Puts popped operand `o` (which was at stack position `pos`) in a
     /// slot: where it is, or its home.
-    fn to_slot(&mut self, o: Opd, pos: usize) -> std::result::Result<u32, Refusal> {
+    fn put_in_slot(&mut self, o: Opd, pos: usize) -> std::result::Result<u32, Refusal> {
         match o {
             Opd::S(s) => Ok(s),
             Opd::X => {
@@ -658,15 +658,15 @@ impl Ex<'_> {
             // Writing result k may overwrite a local a later result still
             // reads: such reads go through their home slot first (free:
             // nothing else uses an operand's home while it reads a local).
-            for k in 0..n {
-                if let Opd::S(j) = src[k]
+            for (k, o) in src.iter_mut().enumerate() {
+                if let Opd::S(j) = *o
                     && j < self.nl
                     && j >= dst
                     && j < dst + n as u32
                 {
                     let home = self.home(h - n + k);
                     self.put(id::COPY, &[self.slot(j), self.slot(home)])?;
-                    src[k] = Opd::S(home);
+                    *o = Opd::S(home);
                 }
             }
         }
@@ -765,7 +765,7 @@ impl Ex<'_> {
 
     fn br_table(&mut self, targets: &wasmparser::BrTable<'_>) -> Res {
         let index = self.pop();
-        self.to_r(index)?;
+        self.put_in_rax(index)?;
         let mut depths: Vec<u32> = Vec::new();
         for t in targets.targets() {
             depths.push(t.map_err(|e| Refusal::NoTemplate(format!("br_table: {e}")))?);
@@ -1019,7 +1019,7 @@ impl Ex<'_> {
         let y = self.pop();
         let x = self.pop();
         let pos = self.stack.len();
-        let imm_ok = |v: u64| b.wide && (v as i64) >= i32::MIN as i64 && (v as i64) <= i32::MAX as i64 || !b.wide;
+        let imm_ok = |v: u64| !b.wide || ((v as i64) >= i32::MIN as i64 && (v as i64) <= i32::MAX as i64);
         let imm = |v: u64| -> i128 {
             if b.shift {
                 (v & if b.wide { 63 } else { 31 }) as i128
@@ -1035,7 +1035,7 @@ impl Ex<'_> {
                 match x {
                     Opd::I(v) if b.ri.is_some() && imm_ok(v) => self.put(b.ri.expect("ri"), &[H::V(imm(v))])?,
                     _ => {
-                        let s = self.to_slot(x, pos)?;
+                        let s = self.put_in_slot(x, pos)?;
                         self.put_rs(b, s)?;
                     }
                 }
@@ -1043,15 +1043,15 @@ impl Ex<'_> {
             (_, Opd::R) => {
                 // rax holds the right operand: it goes to its slot.
                 self.put(id::SPILL, &[self.slot(self.home(pos + 1))])?;
-                self.to_r(x)?;
+                self.put_in_rax(x)?;
                 self.put_rs(b, self.home(pos + 1))?;
             }
             _ => {
-                self.to_r(x)?;
+                self.put_in_rax(x)?;
                 match y {
                     Opd::I(v) if b.ri.is_some() && imm_ok(v) => self.put(b.ri.expect("ri"), &[H::V(imm(v))])?,
                     _ => {
-                        let s = self.to_slot(y, pos + 1)?;
+                        let s = self.put_in_slot(y, pos + 1)?;
                         self.put_rs(b, s)?;
                     }
                 }
@@ -1080,18 +1080,18 @@ impl Ex<'_> {
                 match x {
                     Opd::I(v) if imm_ok(v) => self.put(ri, &[H::V(imm(v))])?,
                     _ => {
-                        let s = self.to_slot(x, pos)?;
+                        let s = self.put_in_slot(x, pos)?;
                         self.put(rs, &[self.slot(s)])?;
                     }
                 }
                 cc.swap()
             }
             _ => {
-                self.to_r(x)?;
+                self.put_in_rax(x)?;
                 match y {
                     Opd::I(v) if imm_ok(v) => self.put(ri, &[H::V(imm(v))])?,
                     _ => {
-                        let s = self.to_slot(y, pos + 1)?;
+                        let s = self.put_in_slot(y, pos + 1)?;
                         self.put(rs, &[self.slot(s)])?;
                     }
                 }
@@ -1103,7 +1103,7 @@ impl Ex<'_> {
     }
 
     /// Puts popped operand `o` in xmm0 (freeing the register first).
-    fn to_x(&mut self, o: Opd) -> Res {
+    fn put_in_xmm(&mut self, o: Opd) -> Res {
         match o {
             Opd::X => Ok(()),
             Opd::R => self.put(id::R_TO_X, &[]),
@@ -1136,12 +1136,12 @@ impl Ex<'_> {
         let y = match y {
             Opd::R | Opd::X => {
                 // The register holds the right operand: to its slot.
-                let s = self.to_slot(y, pos + 1)?;
+                let s = self.put_in_slot(y, pos + 1)?;
                 Opd::S(s)
             }
             o => o,
         };
-        self.to_x(x)?;
+        self.put_in_xmm(x)?;
         Ok(match y {
             Opd::S(s) => self.slot(s),
             Opd::I(v) => H::L(self.constant(v)),
@@ -1163,7 +1163,7 @@ impl Ex<'_> {
 
     fn funary(&mut self, t: u16) -> Res {
         let x = self.pop();
-        self.to_x(x)?;
+        self.put_in_xmm(x)?;
         self.put(t, &[])?;
         self.push(Opd::X);
         Ok(())
@@ -1192,7 +1192,7 @@ impl Ex<'_> {
 
     fn eqz(&mut self, wide: bool) -> Res {
         let x = self.pop();
-        self.to_r(x)?;
+        self.put_in_rax(x)?;
         self.put(if wide { id::I64_TEST } else { id::I32_TEST }, &[])?;
         self.push(Opd::F(Cc::E));
         Ok(())
@@ -1201,7 +1201,7 @@ impl Ex<'_> {
     /// An operator of one operand in rax, result in rax.
     fn unary(&mut self, t: u16) -> Res {
         let x = self.pop();
-        self.to_r(x)?;
+        self.put_in_rax(x)?;
         self.put(t, &[])?;
         self.push(Opd::R);
         Ok(())
@@ -1307,8 +1307,8 @@ impl Ex<'_> {
             // The result overwrites rax.
             self.spill_r()?;
         }
-        let sa = self.to_slot(a, pos)?;
-        let sb = self.to_slot(b, pos + 1)?;
+        let sa = self.put_in_slot(a, pos)?;
+        let sb = self.put_in_slot(b, pos + 1)?;
         match c {
             Opd::R => self.put(id::SELECT_R, &[self.slot(sa), self.slot(sb)])?,
             Opd::S(s) => self.put(id::SELECT_S, &[self.slot(sa), self.slot(sb), self.slot(s)])?,
@@ -1442,7 +1442,7 @@ impl Ex<'_> {
             }
             O::GlobalSet { global_index } => {
                 let v = self.pop();
-                self.to_r(v)?;
+                self.put_in_rax(v)?;
                 self.put(id::GLOBAL_SET, &[H::V(global_index as i128 * 8)])?;
             }
             O::I32Load { memarg } | O::F32Load { memarg } | O::I64Load32U { memarg } => {
