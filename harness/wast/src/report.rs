@@ -58,7 +58,7 @@ impl SuiteReport {
             let _ = write!(out, "  {e:>w$}");
         }
         out.push('\n');
-        let _ = writeln!(out, "{:width$}  {}", "", "(passed/failed/skipped)");
+        let _ = writeln!(out, "{:width$}  (passed/failed/skipped)", "");
         for (file, engines) in &by_file {
             let _ = write!(out, "{file:width$}");
             for (e, w) in self.engines.iter().zip(&col) {
