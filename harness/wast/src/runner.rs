@@ -55,6 +55,9 @@ struct Script<'a> {
     registered: HashMap<String, usize>,
     /// `module definition`s by name: compiled, with their interface.
     definitions: HashMap<String, (Box<dyn Module>, ModuleInterface)>,
+    /// The key of the latest `(module definition)` (named or not): what a
+    /// `(module instance)` without a module name instantiates.
+    latest_definition: Option<String>,
     report: FileReport,
 }
 
@@ -92,6 +95,7 @@ pub fn run_script(file: &str, text: &str, engine: &dyn Engine) -> FileReport {
         named: HashMap::new(),
         registered: HashMap::new(),
         definitions: HashMap::new(),
+        latest_definition: None,
         report: std::mem::take(&mut report),
     };
     if let Err(e) = script.install_spectest() {
@@ -203,9 +207,10 @@ impl<'a> Script<'a> {
                     .and_then(|wasm| Ok((self.engine.compile(&wasm)?, ModuleInterface::parse(&wasm)?)));
                 match compiled {
                     Ok(def) => {
-                        if let Some(name) = name {
-                            self.definitions.insert(name, def);
-                        }
+                        // Unnamed definitions get a key no `$name` can have.
+                        let key = name.unwrap_or_else(|| format!("#{}", self.definitions.len()));
+                        self.definitions.insert(key.clone(), def);
+                        self.latest_definition = Some(key);
                         Verdict::Quiet
                     }
                     Err(Error::Unsupported(why)) => Verdict::Skip(format!("unsupported: {why}")),
@@ -213,8 +218,8 @@ impl<'a> Script<'a> {
                 }
             }
             WastDirective::ModuleInstance { instance, module, .. } => {
-                let Some(def) = module.map(|m| m.name().to_string()) else {
-                    return fail("a module definition to instantiate", "none named");
+                let Some(def) = module.map(|m| m.name().to_string()).or_else(|| self.latest_definition.clone()) else {
+                    return fail("a module definition to instantiate", "none defined before");
                 };
                 let Some((compiled, interface)) = self.definitions.remove(&def) else {
                     return fail(format!("module definition ${def}"), "not defined");

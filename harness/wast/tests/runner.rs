@@ -46,6 +46,37 @@ fn every_directive_kind_passes_when_right() {
 }
 
 #[test]
+fn an_instance_without_names_instantiates_the_latest_definition() {
+    let r = run(r#"
+        (module definition (func (export "f") (result i32) i32.const 1))
+        (module definition (func (export "f") (result i32) i32.const 2))
+        (module instance)
+        (assert_return (invoke "f") (i32.const 2))
+        (module instance $second)
+        (assert_return (invoke $second "f") (i32.const 2))
+    "#);
+    assert_eq!(r.failures, vec![], "{r:#?}");
+    assert_eq!((r.passed, r.failed), (2, 0));
+    let none = run("(module instance)");
+    assert_eq!(none.failed, 1, "{none:#?}");
+}
+
+#[test]
+fn an_expected_trap_message_matches_as_a_prefix() {
+    // The reference interpreter's rule: the expected text is a prefix of
+    // the actual message.
+    let r = run(r#"
+        (module (memory 1)
+          (func (export "load") (result i32) i32.const 65536 i32.load)
+          (func (export "div") (result i32) i32.const 1 i32.const 0 i32.div_s))
+        (assert_trap (invoke "load") "out of bounds")
+        (assert_trap (invoke "div") "integer divide")
+        (assert_trap (invoke "div") "integer overflow")
+    "#);
+    assert_eq!((r.passed, r.failed), (2, 1), "{r:#?}");
+}
+
+#[test]
 fn module_definitions_instantiate_separately() {
     let r = run(r#"
         (module definition $d (global $g (export "g") (mut i32) (i32.const 0))
