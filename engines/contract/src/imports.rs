@@ -52,8 +52,27 @@ impl fmt::Debug for Extern {
     }
 }
 
+/// What a host function can reach of the instance calling it, as
+/// wasmtime's and wasmi's `Caller` give it.
+pub trait Caller {
+    /// The caller's exported linear memory `name` (usually `"memory"`),
+    /// read and written in place for the duration of the call: no copy.
+    /// `None` when the caller exports no memory by that name, or the host
+    /// called the function directly.
+    fn memory(&mut self, name: &str) -> Option<&mut [u8]>;
+}
+
+/// The caller of a host function the host called itself: nothing to reach.
+pub struct NoCaller;
+
+impl Caller for NoCaller {
+    fn memory(&mut self, _name: &str) -> Option<&mut [u8]> {
+        None
+    }
+}
+
 /// A function provided by the host.
-pub type HostCallback = dyn Fn(&[Val]) -> Result<Vec<Val>, Trap> + Send + Sync;
+pub type HostCallback = dyn Fn(&mut dyn Caller, &[Val]) -> Result<Vec<Val>, Trap> + Send + Sync;
 
 #[derive(Clone)]
 pub struct HostFunc {
@@ -62,11 +81,21 @@ pub struct HostFunc {
 }
 
 impl HostFunc {
+    /// A host function that needs only its arguments.
     pub fn new(ty: FuncType, callback: impl Fn(&[Val]) -> Result<Vec<Val>, Trap> + Send + Sync + 'static) -> HostFunc {
+        HostFunc { ty, callback: Arc::new(move |_: &mut dyn Caller, args: &[Val]| callback(args)) }
+    }
+
+    /// A host function that also reaches its caller (its memory).
+    pub fn with_caller(
+        ty: FuncType,
+        callback: impl Fn(&mut dyn Caller, &[Val]) -> Result<Vec<Val>, Trap> + Send + Sync + 'static,
+    ) -> HostFunc {
         HostFunc { ty, callback: Arc::new(callback) }
     }
-    pub fn call(&self, args: &[Val]) -> Result<Vec<Val>, Trap> {
-        (self.callback)(args)
+
+    pub fn call(&self, caller: &mut dyn Caller, args: &[Val]) -> Result<Vec<Val>, Trap> {
+        (self.callback)(caller, args)
     }
 }
 
@@ -139,7 +168,7 @@ mod tests {
         imports.define("env", "g", Import::Func(f(3)));
         assert_eq!(imports.iter().count(), 2);
         match imports.get("env", "f") {
-            Some(Import::Func(h)) => assert_eq!(h.call(&[]), Ok(vec![Val::I32(2)])),
+            Some(Import::Func(h)) => assert_eq!(h.call(&mut NoCaller, &[]), Ok(vec![Val::I32(2)])),
             other => panic!("{other:?}"),
         }
         assert!(imports.get("env", "h").is_none());

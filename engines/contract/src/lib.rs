@@ -20,7 +20,7 @@ use std::path::PathBuf;
 
 pub use error::{Error, Result};
 pub use features::Features;
-pub use imports::{Extern, ExternKind, HostFunc, Import, Imports};
+pub use imports::{Caller, Extern, ExternKind, HostFunc, Import, Imports, NoCaller};
 pub use interface::{ExportDesc, ImportDesc, ModuleInterface};
 pub use trap::Trap;
 pub use val::{FuncDesc, FuncType, Val, ValType};

@@ -247,7 +247,9 @@ impl Store for WasmiStore {
                             .map(|p| from_wasmi(&caller, &mut handles, p))
                             .collect::<Result<Vec<_>>>()
                             .map_err(|e| wasmi::Error::new(e.to_string()))?;
-                        let out = host.call(&args).map_err(|t| wasmi::Error::host(HostTrap(t)))?;
+                        let out = host
+                            .call(&mut WasmiCaller(&mut caller), &args)
+                            .map_err(|t| wasmi::Error::host(HostTrap(t)))?;
                         if out.len() != results.len() {
                             return Err(wasmi::Error::new("host function returned the wrong number of results"));
                         }
@@ -442,5 +444,15 @@ mod tests {
         // Missing import is a link error naming it.
         let err = store.instantiate(b_mod.as_ref(), &Imports::new()).err().unwrap();
         assert!(matches!(err, Error::Link(ref m) if m.starts_with("unknown import")), "{err:?}");
+    }
+}
+
+/// A host function's view of its wasmi caller.
+struct WasmiCaller<'a, 'b, T>(&'a mut wasmi::Caller<'b, T>);
+
+impl<T> wasmlab_contract::Caller for WasmiCaller<'_, '_, T> {
+    fn memory(&mut self, name: &str) -> Option<&mut [u8]> {
+        let m = self.0.get_export(name)?.into_memory()?;
+        Some(m.data_mut(&mut *self.0))
     }
 }

@@ -71,7 +71,9 @@ impl Store for WtStore {
                             .map(|p| convert::from_wasmtime(&mut caller, p))
                             .collect::<Result<Vec<_>>>()
                             .map_err(wasmtime::Error::new)?;
-                        let out = host.call(&args).map_err(|t| wasmtime::Error::new(HostTrap(t)))?;
+                        let out = host
+                            .call(&mut WtCaller(&mut caller), &args)
+                            .map_err(|t| wasmtime::Error::new(HostTrap(t)))?;
                         if out.len() != results.len() {
                             return Err(wasmtime::Error::msg("host function returned the wrong number of results"));
                         }
@@ -205,5 +207,15 @@ impl Instance for WtInstance {
             _ => return None,
         };
         Some(Extern::new(kind, WtExtern { store_id: self.store_id, ext }))
+    }
+}
+
+/// A host function's view of its wasmtime caller.
+struct WtCaller<'a, 'b, T: 'static>(&'a mut wasmtime::Caller<'b, T>);
+
+impl<T: 'static> wasmlab_contract::Caller for WtCaller<'_, '_, T> {
+    fn memory(&mut self, name: &str) -> Option<&mut [u8]> {
+        let m = self.0.get_export(name)?.into_memory()?;
+        Some(m.data_mut(&mut *self.0))
     }
 }

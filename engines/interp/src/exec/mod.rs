@@ -538,7 +538,11 @@ impl Vm {
             let stack = (*vm).stack();
             std::ptr::copy_nonoverlapping(args.as_ptr(), stack, args.len());
             (*vm).frames.clear();
-            if !(*f).host.is_null() { (*vm).call_host(f, stack) } else { Vm::call_at(vm, (*f).vmctx, (*f).index, 0) }
+            if !(*f).host.is_null() {
+                (*vm).call_host(f, std::ptr::null_mut(), stack)
+            } else {
+                Vm::call_at(vm, (*f).vmctx, (*f).index, 0)
+            }
         }
     }
 
@@ -596,18 +600,23 @@ impl Vm {
     /// to `frame[..]`. A host that returns with the trap slot set has
     /// trapped.
     ///
+    /// The function sees the memory the calling instance `caller` exports
+    /// (null: the host called it).
+    ///
     /// # Safety
     /// `f` is a live host function reference of this store; `frame` holds
-    /// as many slots as it has parameters and results.
+    /// as many slots as it has parameters and results; `caller` is null or
+    /// a live context of this store.
     #[inline(never)]
-    unsafe fn call_host(&mut self, f: *const FuncRef, frame: *mut u64) -> Result<(), Trapped> {
+    unsafe fn call_host(&mut self, f: *const FuncRef, caller: *mut VmCtx, frame: *mut u64) -> Result<(), Trapped> {
         // SAFETY: a host FuncRef points to its live HostFunc.
         let h = unsafe { &*(*f).host };
         // SAFETY: the caller guarantees the argument slots.
         let args: Vec<Val> = (h.ty.params.iter().enumerate())
             .map(|(i, t)| self.store.raw_to_val(unsafe { *frame.add(i) }, *t))
             .collect();
-        let results = match h.call(&args) {
+        let mut caller = InterpCaller(caller);
+        let results = match h.call(&mut caller, &args) {
             Ok(r) => r,
             Err(t) => return Err(self.trap(t)),
         };
@@ -798,6 +807,30 @@ unsafe fn call_native(vm: *mut Vm, entry: usize, ctx: *mut VmCtx, frame: *mut u6
         match wasmlab_native::call(f, ctx, frame) {
             Ok(status) => status,
             Err(e) => Vm::pend(vm, Pending::Error(e)),
+        }
+    }
+}
+
+/// A host function's view of its calling instance.
+struct InterpCaller(*mut VmCtx);
+
+impl wasmlab_contract::Caller for InterpCaller {
+    fn memory(&mut self, name: &str) -> Option<&mut [u8]> {
+        if self.0.is_null() {
+            return None;
+        }
+        // SAFETY: a live context of the store (`Vm::call_host`); its memory
+        // lives as long as the instance, and nothing else touches it while
+        // the host function runs (wasm code is suspended in the call).
+        unsafe {
+            let ctx = &*self.0;
+            let inst = &*ctx.instance;
+            match inst.info.export(name) {
+                Some((wasmlab_runtime::info::ExportKind::Memory, _)) if !ctx.memory.is_null() => {
+                    Some((*ctx.memory).data_mut())
+                }
+                _ => None,
+            }
         }
     }
 }

@@ -51,7 +51,11 @@ pub unsafe extern "sysv64" fn call_ref(vmctx: *mut VmCtx, f: *const FuncRef, fra
     // reference and a frame in the value stack.
     unsafe {
         with_vm(vmctx, frame, |vm, base| {
-            if (*f).host.is_null() { Vm::call_at(vm, (*f).vmctx, (*f).index, base) } else { (*vm).call_host(f, frame) }
+            if (*f).host.is_null() {
+                Vm::call_at(vm, (*f).vmctx, (*f).index, base)
+            } else {
+                (*vm).call_host(f, vmctx, frame)
+            }
         })
     }
 }

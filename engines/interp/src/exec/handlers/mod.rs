@@ -310,7 +310,7 @@ macro_rules! handlers {
                             if (*f).host.is_null() {
                                 let ctx = (*f).vmctx;
                                 call_wasm!((*ctx).code as *const Code, (*f).index, ctx, $b);
-                            } else if (*(*st).vm).call_host(f, regs.add($b as usize)).is_err() {
+                            } else if (*(*st).vm).call_host(f, (*st).vmctx, regs.add($b as usize)).is_err() {
                                 return Flow::Trap;
                             }
                         }};
