@@ -13,7 +13,7 @@ use wasmlab_runtime::ModuleInfo;
 
 pub use instr::{Cmp, CmpForm, Instr, R};
 pub use print::{print_func, print_instr};
-pub use translate::{Func, LoopHead, translate_function};
+pub use translate::{Func, LoopCounter, LoopHead, translate_function};
 
 /// Translates every defined function of a validated module (a large one on
 /// several threads: functions translate independently).

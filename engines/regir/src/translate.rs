@@ -35,6 +35,46 @@ pub struct Func {
     pub loops: Vec<LoopHead>,
 }
 
+/// Skipping the unreachable rest of a block, and counting `loop`
+/// operators on the way: the ordinals [`LoopHead`] names. Shared by every
+/// translator of wasm operators (regir, tjit), so their loop ordinals
+/// agree by construction: on-stack replacement maps one onto the other.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LoopCounter {
+    /// `loop` operators seen so far, reachable or not.
+    pub loops: u32,
+    /// Nesting depth of blocks inside the unreachable code being skipped.
+    depth: usize,
+}
+
+impl LoopCounter {
+    /// In unreachable code: whether `op` is skipped. Everything is, up to
+    /// the `else` or `end` that closes the unreachable part.
+    pub fn skips(&mut self, op: &Operator<'_>) -> bool {
+        match op {
+            Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
+                if matches!(op, Operator::Loop { .. }) {
+                    self.loops += 1;
+                }
+                self.depth += 1;
+                true
+            }
+            Operator::Else | Operator::End if self.depth == 0 => false,
+            Operator::End => {
+                self.depth -= 1;
+                true
+            }
+            _ => true,
+        }
+    }
+
+    /// A reachable `loop`: its ordinal.
+    pub fn enter_loop(&mut self) -> u32 {
+        self.loops += 1;
+        self.loops - 1
+    }
+}
+
 /// A loop header: the `ordinal`-th `loop` operator of the body (counting
 /// every one, reachable or not, in order) begins at IR instruction `pc`.
 /// `enterable`: it is entered with an empty operand stack and no
@@ -118,11 +158,9 @@ struct Translator<'a> {
     /// Code index of the most recent branch target.
     label: usize,
     unreachable: bool,
-    /// Nesting depth of blocks inside unreachable code being skipped.
-    skip: usize,
-    /// `loop` operators seen so far, and the enterable ones (see
-    /// [`Func::loops`]).
-    loops_seen: u32,
+    /// Unreachable code skipped, `loop` operators counted.
+    counter: LoopCounter,
+    /// Every reachable loop's header (see [`Func::loops`]).
     loops: Vec<LoopHead>,
 }
 
@@ -567,30 +605,10 @@ impl<'a> Translator<'a> {
         Ok(out)
     }
 
-    /// In unreachable code: whether `op` is skipped. Everything is, up to
-    /// the `else` or `end` that closes the unreachable part.
-    fn skips(&mut self, op: &Operator<'_>) -> bool {
-        match op {
-            Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
-                if matches!(op, Operator::Loop { .. }) {
-                    self.loops_seen += 1;
-                }
-                self.skip += 1;
-                true
-            }
-            Operator::Else | Operator::End if self.skip == 0 => false,
-            Operator::End => {
-                self.skip -= 1;
-                true
-            }
-            _ => true,
-        }
-    }
-
     /// Translates one operator. Control flow and calls are here; the rest
     /// goes on to [`Self::access_op`] and [`Self::value_op`].
     fn op(&mut self, op: Operator<'_>) -> Result<(), Error> {
-        if self.unreachable && self.skips(&op) {
+        if self.unreachable && self.counter.skips(&op) {
             return Ok(());
         }
         use Operator as O;
@@ -797,8 +815,8 @@ impl<'a> Translator<'a> {
         if is_loop {
             self.bind_label();
             let enterable = height == 0 && np == 0;
-            self.loops.push(LoopHead { pc: self.pc(), ordinal: self.loops_seen, enterable });
-            self.loops_seen += 1;
+            let ordinal = self.counter.enter_loop();
+            self.loops.push(LoopHead { pc: self.pc(), ordinal, enterable });
         }
         self.ctrls.push(Ctrl {
             kind: if is_loop { Kind::Loop } else { Kind::Block },
@@ -1081,8 +1099,7 @@ pub fn translate_function(info: &ModuleInfo, wasm: &[u8], index: usize) -> Resul
         fusable: None,
         label: 0,
         unreachable: false,
-        skip: 0,
-        loops_seen: 0,
+        counter: LoopCounter::default(),
         loops: Vec::new(),
     };
     let mut ops = body.get_operators_reader()?;

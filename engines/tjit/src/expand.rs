@@ -22,6 +22,7 @@
 //! slots: every path agrees on where values are.
 
 use wasmlab_contract::{Error, Result, Trap};
+use wasmlab_regir::LoopCounter;
 use wasmlab_runtime::{ModuleInfo, trap_code};
 use wasmparser::{BlockType, Operator as O};
 
@@ -272,9 +273,10 @@ struct Ex<'a> {
     /// The constant pool: values float operations read (rip-relative).
     consts: Vec<(u64, Label)>,
     osr_loops: Vec<(u32, Label)>,
-    loops_seen: u32,
+    /// Unreachable code skipped and `loop` operators counted as regir
+    /// counts them (the OSR ordinals must agree).
+    counter: LoopCounter,
     unreachable: bool,
-    skip: usize,
 }
 
 type Res = std::result::Result<(), Refusal>;
@@ -309,9 +311,8 @@ pub fn function(info: &ModuleInfo, wasm: &[u8], index: usize, opts: &Options) ->
         tables: Vec::new(),
         consts: Vec::new(),
         osr_loops: Vec::new(),
-        loops_seen: 0,
+        counter: LoopCounter::default(),
         unreachable: false,
-        skip: 0,
     };
     ex.exit = ex.label();
     ex.trapped = ex.label();
@@ -803,10 +804,10 @@ impl Ex<'_> {
         let label = self.label();
         if kind == Kd::Loop {
             self.bind(label);
+            let ordinal = self.counter.enter_loop();
             if self.opts.osr && height == 0 && np == 0 {
-                self.osr_loops.push((self.loops_seen, label));
+                self.osr_loops.push((ordinal, label));
             }
-            self.loops_seen += 1;
         }
         self.ctls.push(Ctl { kind, height, nparams: np, nresults: nr, label, else_label: None, targeted: false });
         Ok(())
@@ -908,25 +909,6 @@ impl Ex<'_> {
         }
         self.unreachable = false;
         Ok(())
-    }
-
-    /// In unreachable code: whether `op` is skipped.
-    fn skips(&mut self, op: &O<'_>) -> bool {
-        match op {
-            O::Block { .. } | O::Loop { .. } | O::If { .. } => {
-                if matches!(op, O::Loop { .. }) {
-                    self.loops_seen += 1;
-                }
-                self.skip += 1;
-                true
-            }
-            O::Else | O::End if self.skip == 0 => false,
-            O::End => {
-                self.skip -= 1;
-                true
-            }
-            _ => true,
-        }
     }
 
     // ---- calls ----
@@ -1207,11 +1189,6 @@ impl Ex<'_> {
         Ok(())
     }
 
-    /// A conversion that changes nothing but the type.
-    fn same_bits(&mut self) -> Res {
-        Ok(())
-    }
-
     fn load(&mut self, t: u16, m: &wasmparser::MemArg, size: u64) -> Res {
         let addr = self.pop();
         self.address(addr, m.offset, size)?;
@@ -1327,7 +1304,7 @@ impl Ex<'_> {
     }
 
     fn op(&mut self, op: O<'_>) -> Res {
-        if self.unreachable && self.skips(&op) {
+        if self.unreachable && self.counter.skips(&op) {
             return Ok(());
         }
         // Flags feed only a branch; anything else gets a boolean.
@@ -1649,9 +1626,8 @@ impl Ex<'_> {
             O::F64ConvertI64U => self.helper_op(hp::f64_convert_i64_u as *const () as usize, 1, false, true)?,
             O::F32DemoteF64 => self.unary(id::F32_DEMOTE_F64)?,
             O::F64PromoteF32 => self.unary(id::F64_PROMOTE_F32)?,
-            O::I32ReinterpretF32 | O::F32ReinterpretI32 | O::I64ReinterpretF64 | O::F64ReinterpretI64 => {
-                self.same_bits()?
-            }
+            // The raw slot encoding is the bits: only the type changes.
+            O::I32ReinterpretF32 | O::F32ReinterpretI32 | O::I64ReinterpretF64 | O::F64ReinterpretI64 => {}
             O::I32TruncF32S => self.helper_op(hp::i32_trunc_f32_s as *const () as usize, 1, true, true)?,
             O::I32TruncF32U => self.helper_op(hp::i32_trunc_f32_u as *const () as usize, 1, true, true)?,
             O::I32TruncF64S => self.helper_op(hp::i32_trunc_f64_s as *const () as usize, 1, true, true)?,
