@@ -570,18 +570,10 @@ impl Vm {
                 }
             }
             let frame = (*vm).stack().add(base);
-            if entry != 0 {
-                let pinned = (*code).pin();
-                if pinned {
-                    // Read again under the pin: evicted since, it is interpreted.
-                    entry = (*func).native();
-                }
-                if entry != 0 {
-                    let status = call_native(vm, entry, ctx, frame);
-                    (*code).unpin(pinned);
-                    return if status == 0 { Ok(()) } else { Err(Trapped) };
-                }
-                (*code).unpin(pinned);
+            if entry != 0
+                && let Some(status) = call_native_pinned(vm, code, func, entry, ctx, frame)
+            {
+                return if status == 0 { Ok(()) } else { Err(Trapped) };
             }
             let exec = (*vm).exec;
             let depth = (*exec).depth;
@@ -780,6 +772,31 @@ unsafe fn osr(st: *mut State, target: *const Op, regs: *mut u64) -> *const Op {
         };
         code.unpin(pinned);
         next
+    }
+}
+
+/// Calls native code `entry` of `func` (of `code`) as [`call_native`]
+/// does, under a pin when the JIT reclaims code ([`Code::set_reclaiming`]):
+/// the entry is read again under the pin, and `None` means the function
+/// was evicted meanwhile (it is to be interpreted).
+///
+/// # Safety
+/// As [`call_native`]; `func` is one of `code`'s functions, `entry` its
+/// entry as read before.
+unsafe fn call_native_pinned(
+    vm: *mut Vm,
+    code: *const Code,
+    func: *const IFunc,
+    entry: usize,
+    ctx: *mut VmCtx,
+    frame: *mut u64,
+) -> Option<u32> {
+    unsafe {
+        let pinned = (*code).pin();
+        let entry = if pinned { (*func).native() } else { entry };
+        let status = (entry != 0).then(|| call_native(vm, entry, ctx, frame));
+        (*code).unpin(pinned);
+        status
     }
 }
 

@@ -505,15 +505,14 @@ unsafe fn call_native_at(
 ) -> Flow {
     unsafe {
         let code = (*ctx).code as *const Code;
-        let pinned = (*code).pin();
-        let entry = if pinned { (*(*code).funcs.as_ptr().add(index as usize)).native() } else { entry };
-        let ok = if entry != 0 {
-            call_native((*st).vm, entry, ctx, frame) == 0
-        } else {
-            let base = (frame as usize - (*st).stack as usize) / 8;
-            Vm::call_at((*st).vm, ctx, index, base).is_ok()
+        let func = (*code).funcs.as_ptr().add(index as usize);
+        let ok = match call_native_pinned((*st).vm, code, func, entry, ctx, frame) {
+            Some(status) => status == 0,
+            None => {
+                let base = (frame as usize - (*st).stack as usize) / 8;
+                Vm::call_at((*st).vm, ctx, index, base).is_ok()
+            }
         };
-        (*code).unpin(pinned);
         if !ok {
             return Flow::Trap;
         }
