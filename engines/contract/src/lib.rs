@@ -145,6 +145,11 @@ pub trait Instance {
     fn describe_func(&mut self, handle: u32) -> Option<FuncDesc>;
     /// An export as a linkable item, for other instances of the same store.
     fn export(&mut self, name: &str) -> Option<Extern>;
+    /// The wasm frames of the last call that trapped, innermost first, one
+    /// line each (function name or index), where the engine records them.
+    fn last_backtrace(&mut self) -> Option<Vec<String>> {
+        None
+    }
 }
 
 /// Downcasts a module compiled by an engine back to that engine's type,

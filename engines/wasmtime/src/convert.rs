@@ -50,6 +50,23 @@ pub(crate) fn call_error(e: wasmtime::Error) -> Error {
     }
 }
 
+/// A trap's frames as lines: `name` (from the name section) or `func[i]`,
+/// with the module name when it has one.
+pub(crate) fn frames(bt: &wasmtime::WasmBacktrace) -> Vec<String> {
+    bt.frames()
+        .iter()
+        .map(|f| {
+            let func = f.func_name().map_or_else(|| format!("func[{}]", f.func_index()), str::to_string);
+            match (f.module().name(), f.module_offset()) {
+                (Some(m), Some(o)) => format!("{m}!{func} @ 0x{o:x}"),
+                (Some(m), None) => format!("{m}!{func}"),
+                (None, Some(o)) => format!("{func} @ 0x{o:x}"),
+                (None, None) => func,
+            }
+        })
+        .collect()
+}
+
 pub(crate) fn val_type(ty: &wasmtime::ValType) -> Option<ValType> {
     use wasmtime::ValType as W;
     Some(match ty {

@@ -102,6 +102,7 @@ impl Store for WtStore {
             instance,
             fuel: self.fuel,
             export_names: None,
+            backtrace: None,
         }))
     }
 }
@@ -114,6 +115,8 @@ struct WtInstance {
     /// Each exported function's handle -> its smallest export name, made on
     /// the first `describe_func` (exports never change).
     export_names: Option<HashMap<u32, String>>,
+    /// The frames of the last trap (`Instance::last_backtrace`).
+    backtrace: Option<Vec<String>>,
 }
 
 impl Instance for WtInstance {
@@ -132,8 +135,15 @@ impl Instance for WtInstance {
         }
         let params = args.iter().map(|a| convert::to_wasmtime(&mut *store, a)).collect::<Result<Vec<_>>>()?;
         let mut results = vec![wasmtime::Val::I32(0); ty.results().len()];
-        func.call(&mut *store, &params, &mut results).map_err(call_error)?;
+        if let Err(e) = func.call(&mut *store, &params, &mut results) {
+            self.backtrace = e.downcast_ref::<wasmtime::WasmBacktrace>().map(convert::frames);
+            return Err(call_error(e));
+        }
         results.iter().map(|r| convert::from_wasmtime(&mut *store, r)).collect()
+    }
+
+    fn last_backtrace(&mut self) -> Option<Vec<String>> {
+        self.backtrace.clone()
     }
 
     fn global(&mut self, export: &str) -> Option<Val> {

@@ -1,10 +1,13 @@
-//! `wasmlab run`: instantiate a module on one engine and call an export.
+//! `wasmlab run`: run a WASI command (`_start`) on one engine, or
+//! instantiate a module and call an export. WASI and the Sightglass
+//! `bench.start`/`bench.end` imports are there for every module.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use wasmlab_contract::{EngineConfig, Error, ExternKind, Module, ModuleInterface, Val, ValType};
+use wasmlab_contract::{Engine, EngineConfig, Error, ExternKind, Imports, Module, ModuleInterface, Trap, Val, ValType};
+use wasmlab_wasi::{BenchRegion, Ended, Output, Preopen, Wasi, WasiConfig};
 
 use crate::CliResult;
 
@@ -22,6 +25,42 @@ pub struct RunArgs {
     /// Engine-side fuel limit per call.
     #[arg(long)]
     pub fuel: Option<u64>,
+    /// A host directory the program may reach, as GUEST inside (default:
+    /// its host spelling). Nothing else of the file system is reachable.
+    #[arg(long = "dir", value_name = "HOST[::GUEST]")]
+    pub dirs: Vec<String>,
+    /// An environment variable for the program (it sees no others).
+    #[arg(long = "env", value_name = "K=V")]
+    pub env: Vec<String>,
+    /// Fixed clocks and random seed (what differential runs use).
+    #[arg(long)]
+    pub deterministic: bool,
+    /// The program's arguments (after `--`); argv[0] is the file name.
+    #[arg(last = true, value_name = "ARGS")]
+    pub args: Vec<String>,
+}
+
+/// The WASI configuration `wasmlab run` arguments describe.
+pub fn wasi_config(args: &RunArgs) -> Result<WasiConfig, String> {
+    let env = args
+        .env
+        .iter()
+        .map(|kv| match kv.split_once('=') {
+            Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+            _ => Err(format!("--env '{kv}': expected K=V")),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let name = args.file.file_name().map_or("main.wasm".into(), |n| n.to_string_lossy().into_owned());
+    Ok(WasiConfig {
+        args: std::iter::once(name).chain(args.args.iter().cloned()).collect(),
+        env,
+        preopens: args.dirs.iter().map(|d| Preopen::parse(d)).collect(),
+        deterministic: args.deterministic,
+        inherit_stdin: true,
+        stdout: Output::Inherit,
+        stderr: Output::Inherit,
+        fault: None,
+    })
 }
 
 pub fn run(args: &RunArgs) -> CliResult {
@@ -48,8 +87,19 @@ pub fn run(args: &RunArgs) -> CliResult {
         (engine, module, wasm)
     };
     let iface = ModuleInterface::parse(&wasm).map_err(|e| e.to_string())?;
+    let wasi = wasi_config(args)?;
+    if args.invoke.is_none() && iface.export("_start").is_some() {
+        return run_command(engine.as_ref(), module.as_ref(), &iface, &wasi);
+    }
+    if !args.args.is_empty() {
+        return Err("program arguments (after --) need a WASI command: the module exports no '_start'".into());
+    }
+    let host = Wasi::new(&wasi).map_err(|e| e.to_string())?;
+    let mut imports = Imports::new();
+    host.define(&mut imports);
+    BenchRegion::new().define(&mut imports);
     let mut store = engine.new_store();
-    let mut instance = store.instantiate(module.as_ref(), &Default::default()).map_err(|e| e.to_string())?;
+    let mut instance = store.instantiate(module.as_ref(), &imports).map_err(|e| e.to_string())?;
     let Some(invoke) = &args.invoke else {
         println!("instantiated on {}; exports:", engine.name());
         for e in &iface.exports {
@@ -77,12 +127,38 @@ pub fn run(args: &RunArgs) -> CliResult {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Err(Error::Trap(Trap::HostError)) if host.exit_code().is_some() => {
+            Ok(ExitCode::from(host.exit_code().unwrap_or(1) as u8))
+        }
         Err(Error::Trap(t)) => {
             println!("trap: {t}");
+            if let Some(why) = host.failure() {
+                println!("  in WASI {why}");
+            }
             Ok(ExitCode::from(1))
         }
         Err(e) => Err(e.to_string()),
     }
+}
+
+/// Runs `_start` with the output passed through; the program's status is
+/// the process's (a trap exits 134, as an abort would).
+fn run_command(engine: &dyn Engine, module: &dyn Module, iface: &ModuleInterface, wasi: &WasiConfig) -> CliResult {
+    let outcome = wasmlab_wasi::run_command(engine, module, iface, wasi).map_err(|e| e.to_string())?;
+    if let Ended::Trapped { trap, detail } = &outcome.ended {
+        eprintln!("error: wasm trap: {trap}");
+        if let Some(why) = detail {
+            eprintln!("  in WASI {why}");
+        }
+        if let Some(frames) = &outcome.backtrace {
+            eprintln!("wasm backtrace:");
+            for (i, f) in frames.iter().enumerate() {
+                eprintln!("  {i:>3}: {f}");
+            }
+        }
+    }
+    // Statuses beyond a byte are truncated the way the OS truncates them.
+    Ok(ExitCode::from(outcome.ended.process_status() as u8))
 }
 
 /// Parses a command-line argument as a value of type `ty`.
