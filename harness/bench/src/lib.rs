@@ -1,7 +1,9 @@
 //! Benchmarks, reports and regression gates for the lab's engines.
 //!
-//! - [`corpus`]: the benchmark programs (`corpora/bench`), each self-checking;
+//! - [`corpus`]: the benchmark kernels (`corpora/bench`), each self-checking;
 //!   [`large`] generates the one too big to write by hand.
+//! - [`commands`]: WASI command programs (`corpora/programs`, `--module`),
+//!   measured the Sightglass way and checked against their output.
 //! - [`measure`]: `wasmlab bench`, every engine on every program, interleaved;
 //!   [`short_calls`] is the tiny function whose call latency it measures too,
 //!   and [`counters`] turns the engines' counters into figures.
@@ -15,6 +17,7 @@
 //! directly.
 
 mod charts;
+pub mod commands;
 pub mod corpus;
 pub mod counters;
 pub mod gate;
@@ -65,9 +68,22 @@ pub struct BenchArgs {
     /// Engines, comma-separated (default: every engine).
     #[arg(long)]
     pub engines: Option<String>,
-    /// Programs, comma-separated (default: the whole corpus).
+    /// Programs, comma-separated (default: the whole corpus: the kernels of
+    /// corpora/bench and the WASI programs of corpora/programs, `wasi-*`).
     #[arg(long)]
     pub programs: Option<String>,
+    /// WASI command modules to benchmark on every engine, timed between
+    /// `bench.start` and `bench.end` when they import them (Sightglass's
+    /// protocol). Alone, only these are measured; with --programs, beside them.
+    #[arg(long = "module", value_name = "FILE.wasm", num_args = 1..)]
+    pub modules: Vec<PathBuf>,
+    /// A directory the --module programs may reach (`HOST[::GUEST]`), e.g.
+    /// the benchmark's directory with its input files: `--dir DIR::.`.
+    #[arg(long = "dir", value_name = "HOST[::GUEST]")]
+    pub dirs: Vec<String>,
+    /// Arguments for the --module programs (after `--`).
+    #[arg(last = true, value_name = "ARGS")]
+    pub module_args: Vec<String>,
     /// Small workloads and few samples: a smoke run in about a minute.
     #[arg(long)]
     pub quick: bool,
@@ -122,10 +138,18 @@ pub struct GateArgs {
 pub struct ChildArgs {
     #[arg(long)]
     pub engine: String,
+    /// A corpus kernel, run as `run(arg)`...
+    #[arg(long, required_unless_present = "command", requires = "arg")]
+    pub program: Option<String>,
     #[arg(long)]
-    pub program: String,
-    #[arg(long)]
-    pub arg: i32,
+    pub arg: Option<i32>,
+    /// ...or a WASI command module, with its preopens and arguments.
+    #[arg(long, conflicts_with = "program")]
+    pub command: Option<PathBuf>,
+    #[arg(long = "dir")]
+    pub dirs: Vec<String>,
+    #[arg(last = true)]
+    pub args: Vec<String>,
     #[arg(long)]
     pub corpus: Option<PathBuf>,
     /// Artifact cache of the parent run (wasmtime-aot loads from it).
@@ -141,6 +165,10 @@ pub fn run_bench(args: &BenchArgs) -> Result<ExitCode, BenchError> {
         corpus: args.corpus.clone(),
         memory: !args.no_memory,
         progress: true,
+        modules: args.modules.clone(),
+        dirs: args.dirs.clone(),
+        module_args: args.module_args.clone(),
+        programs_corpus: None,
     };
     // Read before measuring, so a wrong path fails in a second, not after the run.
     let spec = args.spec.as_deref().map(results::load_spec_json).transpose()?;
@@ -173,8 +201,13 @@ pub fn run_gate(args: &GateArgs) -> Result<ExitCode, BenchError> {
 }
 
 pub fn run_child(args: &ChildArgs) -> Result<ExitCode, BenchError> {
-    let report =
-        measure::child(&args.engine, &args.program, args.arg, args.corpus.as_deref(), args.cache_dir.as_deref())?;
+    let report = match (&args.command, &args.program, args.arg) {
+        (Some(path), _, _) => commands::child(&args.engine, path, &args.dirs, &args.args, args.cache_dir.as_deref())?,
+        (None, Some(program), Some(arg)) => {
+            measure::child(&args.engine, program, arg, args.corpus.as_deref(), args.cache_dir.as_deref())?
+        }
+        _ => return Err(BenchError::new("bench-child needs --program and --arg, or --command")),
+    };
     println!("{}", serde_json::to_string(&report).map_err(|e| BenchError::new(e.to_string()))?);
     Ok(ExitCode::SUCCESS)
 }

@@ -23,7 +23,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use wasmlab_contract::{Engine, EngineConfig, Error, Instance, Val};
 
 use crate::BenchError;
-use crate::corpus::{self, Corpus, Program};
+use crate::commands::{self, CommandProgram};
+use crate::corpus::{self, Corpus, Manifest, Program};
 use crate::counters::Sampler;
 use crate::results::{
     self, Dist, EngineInfo, MemoryUse, ProgramInfo, Results, Run, ShortCallRun, ShortCalls, Startup, Status,
@@ -88,19 +89,29 @@ pub struct BenchOptions {
     pub memory: bool,
     /// Show a progress bar on the terminal.
     pub progress: bool,
+    /// WASI command modules to measure (`--module`). When `programs` names
+    /// none, only these are measured (no corpus, no short calls).
+    pub modules: Vec<PathBuf>,
+    /// Preopens for `modules` (`HOST[::GUEST]`).
+    pub dirs: Vec<String>,
+    /// Arguments for `modules` (after argv[0]).
+    pub module_args: Vec<String>,
+    /// The program corpus; `None` = find `corpora/programs` (none when
+    /// `corpus` is given).
+    pub programs_corpus: Option<PathBuf>,
 }
 
 /// Sample counts and time budgets of a mode.
-struct Plan {
-    startup_samples: usize,
+pub(crate) struct Plan {
+    pub(crate) startup_samples: usize,
     /// Execution rounds (one call per engine each) at least and at most.
-    min_rounds: usize,
-    max_rounds: usize,
+    pub(crate) min_rounds: usize,
+    pub(crate) max_rounds: usize,
     /// Wall time per program after which no new round starts once
     /// `min_rounds` are done.
-    exec_budget: Duration,
+    pub(crate) exec_budget: Duration,
     /// Short calls per engine: enough for a p99 that is not one outlier.
-    short_calls: usize,
+    pub(crate) short_calls: usize,
 }
 
 impl Plan {
@@ -126,34 +137,34 @@ impl Plan {
 }
 
 /// One engine's state while a program is being measured.
-struct Slot {
-    name: String,
-    engine: Option<Box<dyn Engine>>,
+pub(crate) struct Slot {
+    pub(crate) name: String,
+    pub(crate) engine: Option<Box<dyn Engine>>,
     /// Why the engine could not be created.
-    create_error: Option<String>,
-    run: Run,
-    compile: Vec<f64>,
-    instantiate: Vec<f64>,
-    first_call: Vec<f64>,
-    total: Vec<f64>,
-    exec: Vec<f64>,
+    pub(crate) create_error: Option<String>,
+    pub(crate) run: Run,
+    pub(crate) compile: Vec<f64>,
+    pub(crate) instantiate: Vec<f64>,
+    pub(crate) first_call: Vec<f64>,
+    pub(crate) total: Vec<f64>,
+    pub(crate) exec: Vec<f64>,
     /// Every call of `run(arg)` on the execution instance, the first
     /// (warm-up) one included: the from-cold series.
-    cold: Vec<f64>,
+    pub(crate) cold: Vec<f64>,
     /// Process CPU time of the same startup samples and calls.
-    total_cpu: Vec<f64>,
-    exec_cpu: Vec<f64>,
-    instance: Option<Box<dyn Instance>>,
+    pub(crate) total_cpu: Vec<f64>,
+    pub(crate) exec_cpu: Vec<f64>,
+    pub(crate) instance: Option<Box<dyn Instance>>,
     /// The engine's counters over the program.
-    counters: Option<Sampler>,
+    pub(crate) counters: Option<Sampler>,
 }
 
 impl Slot {
-    fn failed(&self) -> bool {
+    pub(crate) fn failed(&self) -> bool {
         self.run.status != Status::Ok
     }
 
-    fn fail(&mut self, status: Status, message: String) {
+    pub(crate) fn fail(&mut self, status: Status, message: String) {
         if !self.failed() {
             self.run.status = status;
             self.run.error = Some(message);
@@ -180,7 +191,7 @@ impl Slot {
     }
 
     /// Reads the engine's counters after a measured sample; `after` names it.
-    fn sample_counters(&mut self, after: impl FnOnce() -> String) {
+    pub(crate) fn sample_counters(&mut self, after: impl FnOnce() -> String) {
         if let (Some(engine), Some(sampler)) = (self.engine.as_deref(), self.counters.as_mut()) {
             sampler.sample(&read_counters(engine), after);
         }
@@ -213,13 +224,13 @@ fn blank_run(engine: &str, program: &str) -> Run {
     }
 }
 
-fn ms(d: Duration) -> f64 {
+pub(crate) fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
 /// Runs `f`, turning a panic inside an engine into an internal error so one
 /// broken engine cannot stop the benchmark.
-fn guarded<T>(f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
+pub(crate) fn guarded<T>(f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|p| {
         let msg = p
             .downcast_ref::<&str>()
@@ -230,7 +241,7 @@ fn guarded<T>(f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
     })
 }
 
-fn status_of(e: &Error) -> Status {
+pub(crate) fn status_of(e: &Error) -> Status {
     if matches!(e, Error::Unsupported(_)) { Status::Unsupported } else { Status::Error }
 }
 
@@ -248,7 +259,7 @@ fn checksum_of(out: Result<Vec<Val>, Error>) -> Result<i64, (Status, String)> {
 /// Measures the selected engines on the selected programs.
 pub fn bench(options: &BenchOptions) -> Result<Results, BenchError> {
     let dir = corpus::locate(options.corpus.as_deref())?;
-    let corpus = Corpus::load(&dir, &options.programs)?;
+    let (corpus, commands) = select(options, &dir)?;
     let names: Vec<String> = if options.engines.is_empty() {
         wasmlab_registry::names().into_iter().map(String::from).collect()
     } else {
@@ -312,6 +323,13 @@ pub fn bench(options: &BenchOptions) -> Result<Results, BenchError> {
                 let (arg, expected) = p.workload(options.quick);
                 ProgramInfo { name: p.name.clone(), kind: p.kind.clone(), arg, expected, wasm_bytes: wasm.len() as u64 }
             })
+            .chain(commands.iter().map(|c| ProgramInfo {
+                name: c.name.clone(),
+                kind: commands::KIND.into(),
+                arg: 0,
+                expected: c.expected_stdout.as_deref().map(commands::stdout_checksum),
+                wasm_bytes: c.wasm.len() as u64,
+            }))
             .collect(),
         runs: Vec::new(),
         spec: None,
@@ -320,7 +338,8 @@ pub fn bench(options: &BenchOptions) -> Result<Results, BenchError> {
     };
 
     let plan = Plan::for_mode(options.quick);
-    let steps = ((corpus.programs.len() * if options.memory { 4 } else { 3 } + 1) * slots.len()) as u64;
+    let programs = corpus.programs.len() + commands.len();
+    let steps = ((programs * if options.memory { 4 } else { 3 } + 1) * slots.len()) as u64;
     let bar = if options.progress { ProgressBar::new(steps) } else { ProgressBar::hidden() };
     bar.set_style(
         ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} {msg}")
@@ -335,7 +354,11 @@ pub fn bench(options: &BenchOptions) -> Result<Results, BenchError> {
     let _watchdog = watchdog(&bar);
     // First, on engines that have run nothing yet: no background compile of
     // a corpus program is still going on in a tiered engine.
-    results.short_calls = Some(measure_short_calls(&slots, plan.short_calls, &bar));
+    if !corpus.programs.is_empty() || commands.is_empty() {
+        results.short_calls = Some(measure_short_calls(&slots, plan.short_calls, &bar));
+    } else {
+        bar.inc(slots.len() as u64);
+    }
     for (program, wasm) in &corpus.programs {
         for slot in slots.iter_mut() {
             slot.reset(&program.name);
@@ -356,22 +379,94 @@ pub fn bench(options: &BenchOptions) -> Result<Results, BenchError> {
                 bar.inc(1);
             }
         }
+        collect_runs(&mut slots, &mut results);
+    }
+    for program in &commands {
         for slot in slots.iter_mut() {
-            let mut run = std::mem::replace(&mut slot.run, blank_run(&slot.name, ""));
-            if run.status == Status::Ok {
-                run.startup = summarize_startup(slot);
-                run.exec = Dist::of(&slot.exec);
-                run.exec_cold = Dist::of(&slot.cold);
-                run.exec_cpu = Dist::of(&slot.exec_cpu);
-                run.startup_cpu = Dist::of(&slot.total_cpu);
-                run.counters = slot.counters.take().and_then(Sampler::finish);
-            }
-            results.runs.push(run);
+            slot.reset(&program.name);
         }
+        let expected = commands::measure_command(program, &plan, &mut slots, &bar);
+        if let Some(info) = results.programs.iter_mut().find(|p| p.name == program.name) {
+            info.expected = expected.as_ref().map(|e| commands::stdout_checksum(&e.stdout));
+        }
+        if let Some(exe) = &child_exe {
+            for slot in slots.iter_mut() {
+                bar.set_message(format!("{} / {}: peak memory", program.name, slot.name));
+                if slot.engine.is_some() && !slot.failed() {
+                    match measure_command_child(exe, &slot.name, program, cache.path()) {
+                        Ok(m) => slot.run.memory = Some(m),
+                        Err(e) => slot.run.error = Some(format!("peak memory: {e}")),
+                    }
+                }
+                bar.inc(1);
+            }
+        }
+        collect_runs(&mut slots, &mut results);
     }
     bar.finish_and_clear();
     results.compute_ratios();
     Ok(results)
+}
+
+/// Moves every slot's run into `results`, summarised.
+fn collect_runs(slots: &mut [Slot], results: &mut Results) {
+    for slot in slots.iter_mut() {
+        let mut run = std::mem::replace(&mut slot.run, blank_run(&slot.name, ""));
+        if run.status == Status::Ok {
+            run.startup = summarize_startup(slot);
+            run.exec = Dist::of(&slot.exec);
+            run.exec_cold = Dist::of(&slot.cold);
+            run.exec_cpu = Dist::of(&slot.exec_cpu);
+            run.startup_cpu = Dist::of(&slot.total_cpu);
+            run.counters = slot.counters.take().and_then(Sampler::finish);
+        }
+        results.runs.push(run);
+    }
+}
+
+/// The kernels and the commands `options` select. `programs` names either
+/// kind; an unknown name is an error listing both. With `modules` and no
+/// names, only the modules.
+fn select(options: &BenchOptions, dir: &Path) -> Result<(Corpus, Vec<CommandProgram>), BenchError> {
+    let kernels: Vec<String> = Manifest::load(dir)?.programs.into_iter().map(|p| p.name).collect();
+    // A kernel corpus given explicitly comes without the program corpus,
+    // unless that is given too.
+    let programs_dir = match (&options.corpus, &options.programs_corpus) {
+        (Some(_), None) => None,
+        (_, explicit) => commands::locate(explicit.as_deref()),
+    };
+    let command_names = programs_dir.as_deref().map(commands::corpus_names).unwrap_or_default();
+    for name in &options.programs {
+        if !kernels.contains(name) && !command_names.contains(name) {
+            let known: Vec<&str> = kernels.iter().chain(&command_names).map(String::as_str).collect();
+            return Err(BenchError::new(format!("unknown program `{name}` (known: {})", known.join(", "))));
+        }
+    }
+    let (want_kernels, want_commands): (Vec<String>, Vec<String>) =
+        options.programs.iter().cloned().partition(|n| kernels.contains(n));
+    let named = !options.programs.is_empty();
+    let only_modules = !options.modules.is_empty() && !named;
+    let corpus = if only_modules || (named && want_kernels.is_empty()) {
+        Corpus { dir: dir.to_path_buf(), programs: Vec::new() }
+    } else {
+        Corpus::load(dir, &want_kernels)?
+    };
+    let mut commands = match &programs_dir {
+        Some(d) if !only_modules && !(named && want_commands.is_empty()) => commands::load_corpus(d, &want_commands)?,
+        _ => Vec::new(),
+    };
+    for path in &options.modules {
+        let mut c = CommandProgram::from_module(path, &options.dirs, &options.module_args)?;
+        let taken = |n: &str, cs: &[CommandProgram]| kernels.iter().any(|k| k == n) || cs.iter().any(|c| c.name == n);
+        let base = c.name.clone();
+        let mut k = 2;
+        while taken(&c.name, &commands) {
+            c.name = format!("{base}-{k}");
+            k += 1;
+        }
+        commands.push(c);
+    }
+    Ok((corpus, commands))
 }
 
 fn measure_program(program: &Program, wasm: &[u8], quick: bool, plan: &Plan, slots: &mut [Slot], bar: &ProgressBar) {
@@ -610,7 +705,7 @@ fn measure_short_calls(slots: &[Slot], calls: usize, bar: &ProgressBar) -> Short
     ShortCalls { function: short_calls::DESCRIPTION.into(), calls, runs }
 }
 
-fn cpu_between(start: Option<Duration>, end: Option<Duration>) -> Option<Duration> {
+pub(crate) fn cpu_between(start: Option<Duration>, end: Option<Duration>) -> Option<Duration> {
     Some(end?.saturating_sub(start?))
 }
 
@@ -651,6 +746,35 @@ fn measure_child(
         .arg(corpus)
         .arg("--cache-dir")
         .arg(cache)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run {}: {e}", exe.display()))?;
+    let out = wait_with_limit(child, HANG_LIMIT)?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        return Err(format!("child exited with {}: {}", out.status, stderr.trim()));
+    }
+    let report: ChildReport =
+        serde_json::from_str(stdout.trim()).map_err(|e| format!("unreadable child report `{}`: {e}", stdout.trim()))?;
+    Ok(MemoryUse { peak_rss_bytes: report.peak_rss_bytes, base_rss_bytes: report.base_rss_bytes })
+}
+
+/// Runs `exe bench-child --command` for one engine and command.
+fn measure_command_child(
+    exe: &Path,
+    engine: &str,
+    program: &CommandProgram,
+    cache: &Path,
+) -> Result<MemoryUse, String> {
+    let mut cmd = Command::new(exe);
+    cmd.arg(CHILD_SUBCOMMAND).args(["--engine", engine]).arg("--command").arg(&program.path);
+    for p in &program.preopens {
+        cmd.arg("--dir").arg(format!("{}::{}", p.host.display(), p.guest));
+    }
+    cmd.arg("--cache-dir").arg(cache).arg("--").args(&program.args[1..]);
+    let child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

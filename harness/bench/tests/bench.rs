@@ -19,6 +19,7 @@ fn options(dir: &Path, engines: &[&str], programs: &[&str]) -> BenchOptions {
         corpus: Some(dir.to_path_buf()),
         memory: false,
         progress: false,
+        ..BenchOptions::default()
     }
 }
 
@@ -105,6 +106,9 @@ fn bench_attaches_spec_totals_and_the_campaign_summary() {
         no_memory: true,
         spec: Some(spec),
         diff: Some(diff.clone()),
+        modules: Vec::new(),
+        dirs: Vec::new(),
+        module_args: Vec::new(),
     };
     assert_eq!(wasmlab_bench::run_bench(&args(spec.clone())).unwrap(), std::process::ExitCode::SUCCESS);
     let r = wasmlab_bench::Results::load(&out).unwrap();
@@ -140,4 +144,112 @@ fn short_calls_and_engine_counters_are_recorded_side_by_side() {
     assert_eq!(c.samples, 1 + 3 + 1 + run.exec.as_ref().unwrap().samples);
     assert!(c.total("tier-ups").is_some() && !c.has_compiler_figures());
     assert!(r.run("interp", "fib").unwrap().counters.is_none());
+}
+
+/// A WASI command that reads `n.txt` from its preopen, sums its bytes in
+/// the Sightglass region, and prints the sum.
+const SUM_COMMAND: &str = r#"(module
+  (import "wasi_snapshot_preview1" "path_open"
+    (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+  (import "bench" "start" (func $start))
+  (import "bench" "end" (func $end))
+  (memory (export "memory") 1)
+  (data (i32.const 100) "n.txt")
+  (func (export "_start") (local $n i32) (local $i i32) (local $sum i32) (local $r i32)
+    (drop (call $open (i32.const 3) (i32.const 0) (i32.const 100) (i32.const 5) (i32.const 0)
+      (i64.const 0x1fffffff) (i64.const 0x1fffffff) (i32.const 0) (i32.const 0)))
+    (i32.store (i32.const 16) (i32.const 1024))
+    (i32.store (i32.const 20) (i32.const 4096))
+    (drop (call $read (i32.load (i32.const 0)) (i32.const 16) (i32.const 1) (i32.const 8)))
+    (local.set $n (i32.load (i32.const 8)))
+    call $start
+    (loop $rep
+      (local.set $i (i32.const 0))
+      (block $d (loop $l
+        (br_if $d (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $sum (i32.add (local.get $sum) (i32.load8_u offset=1024 (local.get $i))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $l)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br_if $rep (i32.lt_u (local.get $r) (i32.const 200))))
+    call $end
+    ;; print the sum as 8 hex digits and a newline
+    (local.set $i (i32.const 0))
+    (loop $h
+      (i32.store8 offset=200 (local.get $i)
+        (i32.load8_u offset=300 (i32.and (i32.shr_u (local.get $sum) (i32.sub (i32.const 28) (i32.mul (local.get $i) (i32.const 4)))) (i32.const 15))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $h (i32.lt_u (local.get $i) (i32.const 8))))
+    (i32.store8 (i32.const 208) (i32.const 10))
+    (i32.store (i32.const 16) (i32.const 200))
+    (i32.store (i32.const 20) (i32.const 9))
+    (drop (call $write (i32.const 1) (i32.const 16) (i32.const 1) (i32.const 8))))
+  (data (i32.const 300) "0123456789abcdef"))"#;
+
+fn command_dir(expected: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let prog = dir.path().join("sum");
+    std::fs::create_dir(&prog).unwrap();
+    std::fs::write(prog.join("benchmark.wasm"), wat::parse_str(SUM_COMMAND).unwrap()).unwrap();
+    std::fs::write(prog.join("n.txt"), b"abc").unwrap();
+    std::fs::write(prog.join("expected.stdout"), expected).unwrap();
+    dir
+}
+
+#[test]
+fn a_module_is_benchmarked_on_every_engine_with_its_sightglass_region() {
+    let dir = command_dir("unused");
+    let prog = dir.path().join("sum");
+    let mut o = options(&corpus_dir(), &["wasmtime", "wasmi", "interp"], &[]);
+    o.modules = vec![prog.join("benchmark.wasm")];
+    o.dirs = vec![format!("{}::.", prog.display())];
+    let r = bench(&o).unwrap();
+    // Only the module: no kernels, no short calls.
+    assert_eq!(r.program_names(), ["sum"]);
+    assert!(r.short_calls.is_none());
+    assert_eq!(r.programs[0].kind, wasmlab_bench::commands::KIND);
+    // (97 + 98 + 99) * 200 = 0xe5b0, as every engine printed.
+    let want = wasmlab_bench::commands::stdout_checksum(b"0000e5b0\n");
+    assert_eq!(r.programs[0].expected, Some(want));
+    for run in &r.runs {
+        assert_eq!(run.status, Status::Ok, "{}: {:?}", run.engine, run.error);
+        assert_eq!(run.checksum, Some(want), "{}", run.engine);
+        let exec = run.exec.as_ref().unwrap();
+        assert!(exec.samples >= 4 && exec.p50 > 0.0, "{}", run.engine);
+        let startup = run.startup.as_ref().unwrap();
+        assert!(startup.total_ms.p50 >= startup.compile_ms.p50, "{}", run.engine);
+    }
+    assert!(r.run("interp", "sum").unwrap().ratios.exec_vs_wasmtime.is_some());
+}
+
+#[test]
+fn a_program_printing_the_wrong_output_gets_no_figures() {
+    let dir = command_dir("00000000\n");
+    let mut o = options(&corpus_dir(), &["wasmtime", "interp"], &["wasi-sum"]);
+    o.programs_corpus = Some(dir.path().to_path_buf());
+    let r = bench(&o).unwrap();
+    assert_eq!(r.runs.len(), 2);
+    for run in &r.runs {
+        assert_eq!(run.status, Status::ChecksumMismatch, "{}", run.engine);
+        assert!(run.error.as_deref().unwrap().contains("stdout differs"), "{:?}", run.error);
+        assert!(run.exec.is_none());
+    }
+    // Unknown names list both kinds of program.
+    let mut o = options(&corpus_dir(), &["wasmtime"], &["nope"]);
+    o.programs_corpus = Some(dir.path().to_path_buf());
+    let err = bench(&o).unwrap_err().to_string();
+    assert!(err.contains("fib") && err.contains("wasi-sum"), "{err}");
+}
+
+#[test]
+fn a_module_that_is_not_a_command_is_refused_before_measuring() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lib.wat");
+    std::fs::write(&path, "(module (func (export \"f\")))").unwrap();
+    let mut o = options(&corpus_dir(), &["wasmtime"], &[]);
+    o.modules = vec![path];
+    let err = bench(&o).unwrap_err().to_string();
+    assert!(err.contains("_start"), "{err}");
 }

@@ -14,18 +14,33 @@ pub const MODULE: &str = "bench";
 #[derive(Default)]
 pub struct BenchRegion {
     state: Mutex<State>,
+    /// A second clock read at the same points (a benchmark's process CPU
+    /// time), when one is given.
+    cpu_clock: Option<fn() -> Option<Duration>>,
 }
 
 #[derive(Default)]
 struct State {
-    open: Option<Instant>,
+    open: Option<(Instant, Option<Duration>)>,
+    first: Option<Instant>,
     total: Duration,
+    cpu: Option<Duration>,
     regions: u32,
 }
 
 impl BenchRegion {
     pub fn new() -> Arc<BenchRegion> {
         Arc::default()
+    }
+
+    /// A region that also sums `cpu_clock` (e.g. process CPU time) over the
+    /// same stretches.
+    pub fn with_cpu_clock(cpu_clock: fn() -> Option<Duration>) -> Arc<BenchRegion> {
+        Arc::new(BenchRegion { state: Mutex::default(), cpu_clock: Some(cpu_clock) })
+    }
+
+    fn cpu_now(&self) -> Option<Duration> {
+        self.cpu_clock.and_then(|c| c())
     }
 
     /// Defines `bench.start` and `bench.end` in `imports`. An `end` with no
@@ -38,11 +53,14 @@ impl BenchRegion {
             MODULE,
             "start",
             Import::Func(HostFunc::new(ty.clone(), move |_| {
+                let cpu = r.cpu_now();
                 let mut s = r.state.lock().unwrap();
                 if s.open.is_some() {
                     return Err(Trap::HostError);
                 }
-                s.open = Some(Instant::now());
+                let now = Instant::now();
+                s.first.get_or_insert(now);
+                s.open = Some((now, cpu));
                 Ok(Vec::new())
             })),
         );
@@ -52,9 +70,15 @@ impl BenchRegion {
             "end",
             Import::Func(HostFunc::new(ty, move |_| {
                 let now = Instant::now();
+                let cpu = r.cpu_now();
                 let mut s = r.state.lock().unwrap();
-                let start = s.open.take().ok_or(Trap::HostError)?;
+                let (start, cpu_start) = s.open.take().ok_or(Trap::HostError)?;
                 s.total += now - start;
+                s.cpu = match (s.regions, cpu, cpu_start) {
+                    (0, Some(b), Some(a)) => Some(b.saturating_sub(a)),
+                    (_, Some(b), Some(a)) => s.cpu.map(|c| c + b.saturating_sub(a)),
+                    _ => None,
+                };
                 s.regions += 1;
                 Ok(Vec::new())
             })),
@@ -65,6 +89,16 @@ impl BenchRegion {
     pub fn measured(&self) -> (Duration, u32) {
         let s = self.state.lock().unwrap();
         (s.total, s.regions)
+    }
+
+    /// When the first region started.
+    pub fn first_start(&self) -> Option<Instant> {
+        self.state.lock().unwrap().first
+    }
+
+    /// The second clock over the same regions, when there is one.
+    pub fn measured_cpu(&self) -> Option<Duration> {
+        self.state.lock().unwrap().cpu
     }
 
     /// Whether a region was started and never ended.

@@ -25,7 +25,7 @@ use wasmlab_contract::{Caller, Error, Imports, Trap, Val};
 use wiggle::GuestMemory;
 
 pub use bench_api::BenchRegion;
-pub use program::{Ended, Outcome, run_command};
+pub use program::{Ended, Outcome, check_command, run_command, run_command_in};
 
 /// A host directory a program may reach, and the name it has there.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,6 +1,7 @@
 //! Running a WASI command (`_start`) on one engine: the same host for every
 //! engine, and one account of how the program ended.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use wasmlab_contract::{Engine, Error, ExternKind, FuncType, Imports, Module, ModuleInterface, Trap};
@@ -39,9 +40,14 @@ pub struct Outcome {
     /// The Sightglass-timed region (`bench.start`..`bench.end`), when the
     /// program marked one.
     pub region: Option<Duration>,
+    /// The region's second clock ([`BenchRegion::with_cpu_clock`]).
+    pub region_cpu: Option<Duration>,
     pub instantiate: Duration,
     /// `_start` from call to return.
     pub run: Duration,
+    /// `_start` from call to the first `bench.start`: the program's own
+    /// start-up (libc, reading input), when it marks a region.
+    pub to_region: Option<Duration>,
     /// The wasm frames of a trap, where the engine records them.
     pub backtrace: Option<Vec<String>>,
 }
@@ -64,9 +70,20 @@ pub fn run_command(
     iface: &ModuleInterface,
     config: &WasiConfig,
 ) -> Result<Outcome, Error> {
+    run_command_in(engine, module, iface, config, &BenchRegion::new())
+}
+
+/// [`run_command`] timing the Sightglass region with `region` (fresh for
+/// each run: it sums every region it sees).
+pub fn run_command_in(
+    engine: &dyn Engine,
+    module: &dyn Module,
+    iface: &ModuleInterface,
+    config: &WasiConfig,
+    region: &Arc<BenchRegion>,
+) -> Result<Outcome, Error> {
     check_command(iface)?;
     let wasi = Wasi::new(config)?;
-    let region = BenchRegion::new();
     let mut imports = Imports::new();
     wasi.define(&mut imports);
     region.define(&mut imports);
@@ -98,8 +115,10 @@ pub fn run_command(
         stderr: wasi.stderr(),
         calls: wasi.calls(),
         region: (bench_api::uses_protocol(iface) && regions > 0).then_some(measured),
+        region_cpu: region.measured_cpu().filter(|_| regions > 0),
         instantiate,
         run,
+        to_region: region.first_start().map(|t| t.saturating_duration_since(start)).filter(|_| regions > 0),
         backtrace: if trapped { backtrace } else { None },
     })
 }
