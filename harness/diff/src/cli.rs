@@ -64,6 +64,20 @@ pub struct DiffArgs {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// Program differential instead of a campaign: run this WASI command on
+    /// every engine (deterministic WASI, a fresh copy of each --dir per
+    /// engine) and compare exit status, stdout, stderr and the files left.
+    #[arg(long, value_name = "FILE.wasm")]
+    pub program: Option<PathBuf>,
+    /// A directory the --program may reach (`HOST[::GUEST]`).
+    #[arg(long = "dir", value_name = "HOST[::GUEST]", requires = "program")]
+    pub dirs: Vec<String>,
+    /// An environment variable for the --program.
+    #[arg(long = "env", value_name = "K=V", requires = "program")]
+    pub env: Vec<String>,
+    /// Arguments of the --program (after `--`).
+    #[arg(last = true, value_name = "ARGS", requires = "program")]
+    pub args: Vec<String>,
 }
 
 /// Replay a reproducer.
@@ -92,6 +106,9 @@ pub fn run_diff(args: &DiffArgs) -> Result<ExitCode, Error> {
         return Err(Error::Usage("--timeout must be positive".into()));
     }
     let mut worker = WorkerCommand::current_exe()?;
+    if let Some(program) = &args.program {
+        return run_program_diff(args, program, &engines, worker);
+    }
     if let Some(n) = args.code_cache {
         worker.env.push((engines::CODE_CACHE_ENV.into(), n.to_string()));
     }
@@ -185,6 +202,9 @@ pub fn load_replay(path: &Path, engines_arg: Option<&str>) -> Result<Replay, Err
 /// `wasmlab repro PATH`: replays in-process and prints what every engine did
 /// at every step. Exits 1 when it still diverges.
 pub fn run_repro(args: &ReproArgs) -> Result<ExitCode, Error> {
+    if args.path.join(crate::program::FINDING_FILE).is_file() {
+        return repro_program(args);
+    }
     let replay = load_replay(&args.path, args.engines.as_deref())?;
     let cache = tempfile::Builder::new()
         .prefix("wasmlab-repro-cache-")
@@ -209,6 +229,67 @@ pub fn run_repro(args: &ReproArgs) -> Result<ExitCode, Error> {
     let verdict = report.verdict();
     let _ = writeln!(out, "verdict: {verdict:?}");
     Ok(if matches!(verdict, Verdict::Diverged | Verdict::Crashed) { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+/// `wasmlab diff --program`: exits 1 when an engine differs.
+fn run_program_diff(
+    args: &DiffArgs,
+    program: &Path,
+    engines: &[String],
+    mut worker: WorkerCommand,
+) -> Result<ExitCode, Error> {
+    if crate::engines::test_engines_enabled() {
+        worker.env.push((crate::engines::TEST_ENGINES_ENV.into(), "1".into()));
+    }
+    let env = args
+        .env
+        .iter()
+        .map(|kv| match kv.split_once('=') {
+            Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+            _ => Err(Error::Usage(format!("--env '{kv}': expected K=V"))),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let argv0 = program.file_name().map_or("main.wasm".into(), |n| n.to_string_lossy().into_owned());
+    let spec = crate::program::ProgramSpec {
+        module: program.to_path_buf(),
+        args: std::iter::once(argv0).chain(args.args.iter().cloned()).collect(),
+        env,
+        dirs: args
+            .dirs
+            .iter()
+            .map(|d| {
+                let p = wasmlab_wasi::Preopen::parse(d);
+                (p.host, p.guest)
+            })
+            .collect(),
+    };
+    let report = crate::program::run(&spec, engines, &worker, Duration::from_secs_f64(args.timeout), &args.out)?;
+    print!("{}", report.text());
+    if let Some(dir) = &report.saved {
+        println!("finding saved: {} (replay: wasmlab repro {})", dir.display(), dir.display());
+    }
+    if let Some(path) = &args.json {
+        let text = serde_json::to_string_pretty(&report).map_err(|e| Error::Internal(e.to_string()))?;
+        std::fs::write(path, text).map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?;
+    }
+    Ok(if report.diverged() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+/// `wasmlab repro` of a saved program finding: the program differential again.
+fn repro_program(args: &ReproArgs) -> Result<ExitCode, Error> {
+    let (spec, saved_engines) = crate::program::load_finding(&args.path)?;
+    let engines = match &args.engines {
+        Some(list) => engines::parse_list(list)?,
+        None => saved_engines,
+    };
+    let mut worker = WorkerCommand::current_exe()?;
+    if crate::engines::test_engines_enabled() {
+        worker.env.push((crate::engines::TEST_ENGINES_ENV.into(), "1".into()));
+    }
+    let scratch = tempfile::tempdir().map_err(|e| Error::Internal(e.to_string()))?;
+    let report = crate::program::run(&spec, &engines, &worker, Duration::from_secs(60), scratch.path())?;
+    print!("{}", report.text());
+    Ok(if report.diverged() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
 /// `wasmlab diff-worker` (hidden): see [`crate::worker`].

@@ -20,6 +20,7 @@ pub mod fuzz;
 pub mod known;
 pub mod ops;
 pub mod oracle;
+pub mod program;
 pub mod rng;
 pub mod testing;
 pub mod vals;

@@ -43,7 +43,13 @@ pub const ABORT: &str = "test-abort";
 pub const JIT_WRONG: &str = "test-regjit-wrong";
 pub const JIT_CRASH: &str = "test-regjit-crash";
 pub const TJIT_WRONG: &str = "test-tjit-wrong";
-pub const NAMES: &[&str] = &[FAULTY, FAULTY_TABLE, ABORT, JIT_WRONG, JIT_CRASH, TJIT_WRONG];
+pub const WASI_WRONG: &str = "test-wasi-wrong";
+pub const NAMES: &[&str] = &[FAULTY, FAULTY_TABLE, ABORT, JIT_WRONG, JIT_CRASH, TJIT_WRONG, WASI_WRONG];
+
+/// The fault planted in the WASI layer a test engine's programs see.
+pub fn wasi_fault(engine: &str) -> Option<wasmlab_wasi::Fault> {
+    (engine == WASI_WRONG).then_some(wasmlab_wasi::Fault::ShortWrite)
+}
 
 /// Low enough that a short campaign meets such modules (about one smith
 /// module in eight has more).
@@ -62,6 +68,8 @@ pub fn create(name: &str, config: &EngineConfig) -> Result<Arc<dyn Engine>> {
             let fault = Some(wasmlab_tjit::Fault::I32AddLowByte);
             return Ok(Arc::new(wasmlab_tjit::TieredEngine::with_fault(config, fault, TJIT_WRONG)));
         }
+        // The engine is sound; its programs' WASI layer is not (`wasi_fault`).
+        WASI_WRONG => return Ok(Arc::from(wasmlab_registry::create("interp", config)?)),
         _ => {}
     }
     let base: Arc<dyn Engine> = Arc::from(wasmlab_registry::create("wasmi", config)?);
