@@ -159,3 +159,87 @@ fn engines_lists_names_versions_and_proposals() {
     }
     assert!(s.contains("48.0.8") && s.contains("reference-types"));
 }
+
+/// Prints its arguments and `$GREETING` (via environ) one per line, then
+/// exits with the status given as its first argument's first digit; traps
+/// in a named function when that digit is 9.
+const ECHO_WASI: &str = r#"(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "args_sizes_get" (func $asizes (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "args_get" (func $args (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "environ_sizes_get" (func $esizes (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "environ_get" (func $env (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (import "bench" "start" (func $start))
+  (import "bench" "end" (func $end))
+  (memory (export "memory") 1)
+  (func $puts (param $p i32) (local $n i32)
+    (block $d (loop $l
+      (br_if $d (i32.eqz (i32.load8_u (i32.add (local.get $p) (local.get $n)))))
+      (local.set $n (i32.add (local.get $n) (i32.const 1))) (br $l)))
+    (i32.store8 (i32.add (local.get $p) (local.get $n)) (i32.const 10))
+    (i32.store (i32.const 0) (local.get $p))
+    (i32.store (i32.const 4) (i32.add (local.get $n) (i32.const 1)))
+    (drop (call $write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))
+  (func $explode (unreachable))
+  (func (export "_start") (local $i i32) (local $argc i32) (local $code i32)
+    call $start
+    (drop (call $asizes (i32.const 16) (i32.const 20)))
+    (local.set $argc (i32.load (i32.const 16)))
+    (drop (call $args (i32.const 1024) (i32.const 4096)))
+    (local.set $i (i32.const 1))
+    (block $d (loop $l
+      (br_if $d (i32.ge_u (local.get $i) (local.get $argc)))
+      (call $puts (i32.load offset=1024 (i32.shl (local.get $i) (i32.const 2))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1))) (br $l)))
+    (drop (call $esizes (i32.const 16) (i32.const 20)))
+    (if (i32.load (i32.const 16)) (then
+      (drop (call $env (i32.const 2048) (i32.const 8192)))
+      (call $puts (i32.load (i32.const 2048)))))
+    call $end
+    (if (i32.gt_u (local.get $argc) (i32.const 1)) (then
+      (local.set $code (i32.sub (i32.load8_u (i32.load (i32.const 1028))) (i32.const 48)))
+      (if (i32.eq (local.get $code) (i32.const 9)) (then (call $explode)))
+      (call $exit (local.get $code))))))"#;
+
+#[test]
+fn wasi_commands_run_with_arguments_environment_and_their_exit_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "echo.wat", ECHO_WASI.as_bytes());
+    for engine in wasmlab_registry::names() {
+        let out = wasmlab(&["run", &file, "--engine", engine, "--env", "GREETING=hello", "--", "3", "two words"]);
+        assert_eq!(out.status.code(), Some(3), "{engine}: {:?}", text(&out));
+        assert_eq!(text(&out).0, "3\ntwo words\nGREETING=hello\n", "{engine}");
+    }
+    // No arguments: `_start` returns, status 0; no environment is passed on.
+    let out = Command::new(env!("CARGO_BIN_EXE_wasmlab")).args(["run", &file]).env("GREETING", "leak").output().unwrap();
+    assert_eq!((out.status.code(), text(&out).0.as_str()), (Some(0), ""));
+    // A trap: the message, a backtrace naming the function where the engine
+    // has one, and the status of an abort.
+    let out = wasmlab(&["run", &file, "--", "9"]);
+    assert_eq!(out.status.code(), Some(134));
+    let err = text(&out).1;
+    assert!(err.contains("wasm trap: unreachable") && err.contains("explode"), "{err}");
+    let out = wasmlab(&["run", &file, "--engine", "interp", "--", "9"]);
+    assert_eq!(out.status.code(), Some(134));
+    assert!(text(&out).1.contains("wasm trap: unreachable"));
+    // Bad options are named.
+    let out = wasmlab(&["run", &file, "--env", "NOEQUALS"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).1.contains("NOEQUALS"));
+    let out = wasmlab(&["run", &file, "--dir", "/no/such/dir"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).1.contains("/no/such/dir"), "{:?}", text(&out));
+}
+
+#[test]
+fn a_sightglass_benchmark_directory_runs_with_dir_dot() {
+    let bench = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpora/programs/sha256");
+    let out = Command::new(env!("CARGO_BIN_EXE_wasmlab"))
+        .args(["run", "benchmark.wasm", "--dir", ".", "--engine", "interp"])
+        .current_dir(&bench)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{:?}", text(&out));
+    assert_eq!(out.stdout, std::fs::read(bench.join("expected.stdout")).unwrap());
+}
