@@ -1,6 +1,7 @@
 //! The lab's main job: what `cargo run --release` with no arguments does.
 //! On built-in defaults it runs the spec suite on every engine, a short
-//! differential campaign, a quick benchmark, and renders the dashboard.
+//! differential campaign, the program differential of every real program
+//! (`corpora/programs`), a quick benchmark, and renders the dashboard.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -50,7 +51,7 @@ pub fn run(args: &LabArgs) -> CliResult {
     std::fs::create_dir_all(out.join("history")).map_err(|e| format!("{}: {e}", out.display()))?;
     let mut ok = true;
 
-    println!("== 1/4 spec testsuite ({}) on every engine", suite.display());
+    println!("== 1/5 spec testsuite ({}) on every engine", suite.display());
     let spec = crate::cmd_wast::run_wast(&[suite], &[], "wasm2", None, Duration::from_secs(300))?;
     write(&out.join("spec.json"), &spec.to_json())?;
     for (engine, t) in &spec.totals {
@@ -59,7 +60,7 @@ pub fn run(args: &LabArgs) -> CliResult {
     ok &= !spec.any_failed();
 
     let diff = if args.diff_seconds > 0 {
-        println!("== 2/4 differential campaign, {} s, every engine against wasmtime", args.diff_seconds);
+        println!("== 2/5 differential campaign, {} s, every engine against wasmtime", args.diff_seconds);
         let json = out.join("diff.json");
         let status = Command::new(std::env::current_exe().map_err(|e| e.to_string())?)
             .args(["diff", "--engines", "all", "--seconds", &args.diff_seconds.to_string()])
@@ -75,7 +76,10 @@ pub fn run(args: &LabArgs) -> CliResult {
         None
     };
 
-    println!("== 3/4 benchmark ({}) of every engine on the corpus", if args.full { "full" } else { "quick" });
+    println!("== 3/5 program differential: every real program on every engine, deterministic WASI");
+    ok &= program_diffs(&root.join("corpora/programs"), &out.join("findings"))?;
+
+    println!("== 4/5 benchmark ({}) of every engine on the corpus", if args.full { "full" } else { "quick" });
     let mut results =
         wasmlab_bench::bench(&BenchOptions { quick: !args.full, memory: true, progress: true, ..Default::default() })
             .map_err(|e| e.to_string())?;
@@ -93,12 +97,37 @@ pub fn run(args: &LabArgs) -> CliResult {
     results.save(&out.join("results.json")).map_err(|e| e.to_string())?;
     results.save(&out.join("history").join(format!("{stamp}.json"))).map_err(|e| e.to_string())?;
 
-    println!("== 4/4 report");
+    println!("== 5/5 report");
     let history = history(&out.join("history"))?;
     let index = wasmlab_bench::report(&history, &out).map_err(|e| e.to_string())?;
     println!("dashboard: {}", index.display());
     println!("results:   {}", out.join("results.json").display());
     Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// `wasmlab diff --program` for every program directory of `dir` (its
+/// `benchmark.wasm`, the directory preopened as `.`). False when one differs.
+fn program_diffs(dir: &Path, findings: &Path) -> Result<bool, String> {
+    let mut programs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("benchmark.wasm").is_file())
+        .collect();
+    programs.sort();
+    let mut ok = true;
+    for p in programs {
+        let status = Command::new(std::env::current_exe().map_err(|e| e.to_string())?)
+            .args(["diff", "--engines", "all", "--program"])
+            .arg(p.join("benchmark.wasm"))
+            .arg("--dir")
+            .arg(format!("{}::.", p.display()))
+            .arg("--out")
+            .arg(findings)
+            .status()
+            .map_err(|e| format!("cannot start the program differential: {e}"))?;
+        ok &= status.success();
+    }
+    Ok(ok)
 }
 
 fn write(path: &Path, text: &str) -> Result<(), String> {
