@@ -212,7 +212,8 @@ fn wasi_commands_run_with_arguments_environment_and_their_exit_status() {
         assert_eq!(text(&out).0, "3\ntwo words\nGREETING=hello\n", "{engine}");
     }
     // No arguments: `_start` returns, status 0; no environment is passed on.
-    let out = Command::new(env!("CARGO_BIN_EXE_wasmlab")).args(["run", &file]).env("GREETING", "leak").output().unwrap();
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_wasmlab")).args(["run", &file]).env("GREETING", "leak").output().unwrap();
     assert_eq!((out.status.code(), text(&out).0.as_str()), (Some(0), ""));
     // A trap: the message, a backtrace naming the function where the engine
     // has one, and the status of an abort.

@@ -33,7 +33,8 @@ fn every_corpus_program_prints_its_expected_output_on_every_engine() {
         for (name, engine) in &engines {
             let what = format!("{} on {name}", dir.display());
             let module = engine.compile(&wasm).unwrap_or_else(|e| panic!("{what}: {e}"));
-            let o = run_command(engine.as_ref(), module.as_ref(), &iface, &wasi).unwrap_or_else(|e| panic!("{what}: {e}"));
+            let o =
+                run_command(engine.as_ref(), module.as_ref(), &iface, &wasi).unwrap_or_else(|e| panic!("{what}: {e}"));
             assert_eq!(o.ended, Ended::Exited(0), "{what}: {}", String::from_utf8_lossy(&o.stderr));
             assert!(o.stdout == expected, "{what}: printed {:?}", String::from_utf8_lossy(&o.stdout));
             assert!(o.region.is_some_and(|r| r <= o.run), "{what}: no bench.start..bench.end region");

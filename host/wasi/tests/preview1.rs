@@ -340,3 +340,142 @@ fn a_preopen_that_is_not_a_directory_is_a_clear_error() {
     assert_eq!(Preopen::parse("a"), Preopen { host: "a".into(), guest: "a".into() });
     assert!(Wasi::new(&WasiConfig { env: vec![("A=B".into(), "c".into())], ..WasiConfig::default() }).is_err());
 }
+
+/// Writes an iovec `{buf, len}` at `at`.
+fn iovec(m: &mut Mem, at: usize, buf: u32, len: u32) {
+    m.put(at, &buf.to_le_bytes());
+    m.put(at + 4, &len.to_le_bytes());
+}
+
+/// Puts `path` at 1000 and returns (ptr, len) as arguments.
+fn path(m: &mut Mem, path: &str) -> [i64; 2] {
+    m.put(1000, path.as_bytes());
+    [1000, path.len() as i64]
+}
+
+#[test]
+fn every_preview1_function_is_exercised_against_a_real_directory() {
+    let (root, host) = sandbox();
+    let mut m = Mem::new();
+    let dirf = 3i64;
+
+    // Clocks and scheduling.
+    assert_eq!(host.errno(&mut m, "clock_res_get", &[1, 0]), SUCCESS);
+    assert!(m.u64(0) > 0);
+    assert_eq!(host.errno(&mut m, "sched_yield", &[]), SUCCESS);
+    // poll_oneoff with one relative clock subscription of 1 ns.
+    m.0[3000..3048].fill(0);
+    m.put(3000, &7u64.to_le_bytes()); // userdata
+    m.0[3008] = 0; // clock
+    m.put(3016, &1u32.to_le_bytes()); // monotonic
+    m.put(3024, &1u64.to_le_bytes()); // timeout
+    assert_eq!(host.errno(&mut m, "poll_oneoff", &[3000, 3104, 1, 0]), SUCCESS);
+    assert_eq!((m.u32(0), m.u64(3104)), (1, 7), "one event, for our subscription");
+
+    // A file: create, write, positional I/O, seek, tell, sizes, times, sync.
+    let [p, l] = path(&mut m, "f.txt");
+    assert_eq!(host.errno(&mut m, "path_open", &[dirf, 0, p, l, 1, ALL_RIGHTS, ALL_RIGHTS, 0, 2000]), SUCCESS);
+    let fd = m.u32(2000) as i64;
+    m.put(400, b"hello world");
+    iovec(&mut m, 16, 400, 11);
+    assert_eq!(host.errno(&mut m, "fd_write", &[fd, 16, 1, 8]), SUCCESS);
+    iovec(&mut m, 16, 400, 5);
+    assert_eq!(host.errno(&mut m, "fd_pwrite", &[fd, 16, 1, 6, 8]), SUCCESS); // "hello hello"
+    iovec(&mut m, 16, 500, 5);
+    assert_eq!(host.errno(&mut m, "fd_pread", &[fd, 16, 1, 6, 8]), SUCCESS);
+    assert_eq!(&m.0[500..505], b"hello");
+    assert_eq!(host.errno(&mut m, "fd_seek", &[fd, 0, 0, 8]), SUCCESS);
+    assert_eq!(m.u64(8), 0);
+    iovec(&mut m, 16, 500, 11);
+    assert_eq!(host.errno(&mut m, "fd_read", &[fd, 16, 1, 8]), SUCCESS);
+    assert_eq!(&m.0[500..511], b"hello hello");
+    assert_eq!(host.errno(&mut m, "fd_tell", &[fd, 8]), SUCCESS);
+    assert_eq!(m.u64(8), 11);
+    assert_eq!(host.errno(&mut m, "fd_fdstat_get", &[fd, 600]), SUCCESS);
+    assert_eq!(m.0[600], 4, "a regular file");
+    // wasi-common cannot change a file's flags after opening: ENOTSUP.
+    let flags = host.errno(&mut m, "fd_fdstat_set_flags", &[fd, 1]);
+    assert!(flags == SUCCESS || flags == 58, "fd_fdstat_set_flags: {flags}");
+    assert_eq!(host.errno(&mut m, "fd_advise", &[fd, 0, 11, 0]), SUCCESS);
+    let allocate = host.errno(&mut m, "fd_allocate", &[fd, 0, 11]);
+    assert!(allocate == SUCCESS || allocate == 58, "fd_allocate: {allocate}"); // or ENOTSUP
+    assert_eq!(host.errno(&mut m, "fd_filestat_set_size", &[fd, 5]), SUCCESS);
+    assert_eq!(host.errno(&mut m, "fd_filestat_get", &[fd, 704]), SUCCESS);
+    assert_eq!((m.0[720], m.u64(736)), (4, 5), "regular, 5 bytes");
+    let t = 1_000_000_000_000_000_000i64;
+    assert_eq!(host.errno(&mut m, "fd_filestat_set_times", &[fd, t, t, 1 | 4]), SUCCESS);
+    assert_eq!(host.errno(&mut m, "fd_filestat_get", &[fd, 704]), SUCCESS);
+    assert_eq!(m.u64(752), t as u64, "mtime set");
+    assert_eq!(host.errno(&mut m, "fd_sync", &[fd]), SUCCESS);
+    assert_eq!(host.errno(&mut m, "fd_datasync", &[fd]), SUCCESS);
+    // wasi-common keeps no per-descriptor rights to shrink: ENOTSUP.
+    assert_eq!(host.errno(&mut m, "fd_fdstat_set_rights", &[fd, 2, 0]), 58);
+    // Renumber onto a second descriptor, then close it.
+    let [p, l] = path(&mut m, "data.txt");
+    assert_eq!(host.errno(&mut m, "path_open", &[dirf, 0, p, l, 0, ALL_RIGHTS, ALL_RIGHTS, 0, 2000]), SUCCESS);
+    let other = m.u32(2000) as i64;
+    assert_eq!(host.errno(&mut m, "fd_renumber", &[fd, other]), SUCCESS);
+    assert_eq!(host.errno(&mut m, "fd_close", &[other]), SUCCESS);
+    assert_eq!(host.errno(&mut m, "fd_close", &[fd]), BADF, "renumbered away");
+    assert_eq!(std::fs::read(root.path().join("inside/f.txt")).unwrap(), b"hello");
+
+    // Paths: stat, times, directories, links, rename, readdir, unlink.
+    let [p, l] = path(&mut m, "f.txt");
+    assert_eq!(host.errno(&mut m, "path_filestat_get", &[dirf, 1, p, l, 704]), SUCCESS);
+    assert_eq!(m.u64(736), 5);
+    assert_eq!(host.errno(&mut m, "path_filestat_set_times", &[dirf, 1, p, l, t, t, 1 | 4]), SUCCESS);
+    let [p, l] = path(&mut m, "sub");
+    assert_eq!(host.errno(&mut m, "path_create_directory", &[dirf, p, l]), SUCCESS);
+    assert_eq!(host.errno(&mut m, "path_create_directory", &[dirf, p, l]), 20, "EEXIST");
+    m.put(1100, b"f.txt");
+    m.put(1200, b"sub/g.txt");
+    assert_eq!(host.errno(&mut m, "path_link", &[dirf, 0, 1100, 5, dirf, 1200, 9]), SUCCESS);
+    m.put(1300, b"link");
+    assert_eq!(host.errno(&mut m, "path_symlink", &[1100, 5, dirf, 1300, 4]), SUCCESS);
+    assert_eq!(host.errno(&mut m, "path_readlink", &[dirf, 1300, 4, 1400, 64, 8]), SUCCESS);
+    assert_eq!(&m.0[1400..1400 + m.u32(8) as usize], b"f.txt");
+    m.put(1500, b"sub/h.txt");
+    assert_eq!(host.errno(&mut m, "path_rename", &[dirf, 1200, 9, dirf, 1500, 9]), SUCCESS);
+    assert!(root.path().join("inside/sub/h.txt").is_file());
+    assert_eq!(host.errno(&mut m, "fd_readdir", &[dirf, 4000, 4096, 0, 8]), SUCCESS);
+    let used = m.u32(8) as usize;
+    let listing = String::from_utf8_lossy(&m.0[4000..4000 + used]).into_owned();
+    for name in ["data.txt", "f.txt", "link", "sub"] {
+        assert!(listing.contains(name), "readdir misses {name}");
+    }
+    let [p, l] = path(&mut m, "sub");
+    assert_eq!(host.errno(&mut m, "path_remove_directory", &[dirf, p, l]), 55, "ENOTEMPTY");
+    let [p, l] = path(&mut m, "sub/h.txt");
+    assert_eq!(host.errno(&mut m, "path_unlink_file", &[dirf, p, l]), SUCCESS);
+    let [p, l] = path(&mut m, "sub");
+    assert_eq!(host.errno(&mut m, "path_remove_directory", &[dirf, p, l]), SUCCESS);
+    assert!(!root.path().join("inside/sub").exists());
+
+    // Signals do not exist for a command: wasi-common traps, saying so.
+    assert_eq!(traps(&host, &mut m, "proc_raise", &[Val::I32(6)]), "proc_raise: proc_raise unsupported");
+    // There are no sockets: a directory is not one.
+    for (name, args) in [
+        ("sock_accept", &[dirf, 0, 8][..]),
+        ("sock_recv", &[dirf, 16, 1, 0, 8, 12][..]),
+        ("sock_send", &[dirf, 16, 1, 0, 8][..]),
+        ("sock_shutdown", &[dirf, 3][..]),
+    ] {
+        let e = host.errno(&mut m, name, args);
+        assert!(e == 57 || e == BADF || e == 58, "{name}: errno {e}"); // ENOTSOCK, EBADF or ENOTSUP
+    }
+    assert_eq!(host.errno(&mut m, "args_sizes_get", &[0, 4]), SUCCESS);
+    assert_eq!(host.errno(&mut m, "args_get", &[0, 100]), SUCCESS);
+    assert_eq!(host.errno(&mut m, "environ_sizes_get", &[0, 4]), SUCCESS);
+    assert_eq!(host.errno(&mut m, "environ_get", &[0, 100]), SUCCESS);
+    assert_eq!(host.errno(&mut m, "clock_time_get", &[0, 1, 0]), SUCCESS);
+    assert_eq!(host.errno(&mut m, "random_get", &[0, 16]), SUCCESS);
+    assert_eq!(host.errno(&mut m, "fd_prestat_get", &[dirf, 0]), SUCCESS);
+    assert_eq!(host.errno(&mut m, "fd_prestat_dir_name", &[dirf, 0, 1]), SUCCESS);
+    let _ = host.call(&mut m, "proc_exit", &[Val::I32(0)]);
+    untouched(root.path());
+
+    // Every function of preview 1 was called above.
+    let called: Vec<&str> = host.wasi.calls().iter().map(|(n, _)| *n).collect();
+    let missing: Vec<&&str> = preview1::FUNCTIONS.iter().filter(|f| !called.contains(f)).collect();
+    assert!(missing.is_empty(), "not exercised: {missing:?}");
+}
