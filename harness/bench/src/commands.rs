@@ -25,8 +25,8 @@ use wasmlab_contract::{Engine, EngineConfig, Error, Module, ModuleInterface};
 use wasmlab_wasi::{BenchRegion, Ended, Outcome, Output, Preopen, WasiConfig, run_command_in};
 
 use crate::BenchError;
-use crate::measure::{ChildReport, Plan, Slot, cpu_between, guarded, ms, peak_rss_bytes, status_of};
 use crate::results::{self, Status};
+use crate::sampling::{ChildReport, Plan, Slot, cpu_between, guarded, ms, peak_rss_bytes, status_of};
 
 /// Where the program corpus lives inside the repository.
 pub const PROGRAMS_DIR: &str = "corpora/programs";

@@ -25,6 +25,7 @@ pub mod large;
 pub mod measure;
 pub mod report;
 pub mod results;
+mod sampling;
 pub mod short_calls;
 pub mod targets;
 

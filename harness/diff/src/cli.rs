@@ -294,5 +294,8 @@ fn repro_program(args: &ReproArgs) -> Result<ExitCode, Error> {
 
 /// `wasmlab diff-worker` (hidden): see [`crate::worker`].
 pub fn run_worker(args: &WorkerArgs) -> ExitCode {
-    crate::worker::main(args)
+    match &args.program_spec {
+        Some(spec) => crate::program::worker_main(&args.engines, spec, args.cache_dir.clone()),
+        None => crate::worker::main(args),
+    }
 }

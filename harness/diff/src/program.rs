@@ -405,10 +405,20 @@ pub fn load_finding(dir: &Path) -> Result<(ProgramSpec, Vec<String>), Error> {
 
 /// The worker's side: runs the spec on `engine` and prints one JSON record.
 pub fn worker_main(engine: &str, spec_file: &Path, cache_dir: Option<PathBuf>) -> std::process::ExitCode {
-    let record = match worker_run(engine, spec_file, cache_dir) {
+    // Engines may recurse deeply on the native stack; give them room.
+    let (engine, spec_file) = (engine.to_string(), spec_file.to_path_buf());
+    let run = std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(move || (worker_run(&engine, &spec_file, cache_dir), engine))
+        .map(|h| h.join());
+    let (result, engine) = match run {
+        Ok(Ok(r)) => r,
+        _ => return std::process::ExitCode::from(3),
+    };
+    let record = match result {
         Ok(r) => r,
         Err(e) => RunRecord {
-            engine: engine.to_string(),
+            engine: engine.clone(),
             status: Status::Error(e.to_string()),
             stdout: Vec::new(),
             stderr: Vec::new(),

@@ -72,8 +72,9 @@ pub struct WorkerArgs {
     /// Share (percent) of generated wasm-smith cases made without traps.
     #[arg(long, default_value_t = crate::cases::DEFAULT_NON_TRAPPING_PERCENT)]
     pub non_trapping_percent: u8,
-    /// Run one WASI program ([`crate::program`]) on the one engine named,
-    /// print its record and exit, instead of serving cases.
+    /// Run one WASI program on the one engine named, print its record and
+    /// exit, instead of serving cases (`crate::program`; dispatched by
+    /// `cli::run_worker`).
     #[arg(long)]
     pub program_spec: Option<PathBuf>,
 }
@@ -145,10 +146,7 @@ pub fn run_job(oracle: &Oracle, generator: &Generator, job: &Job) -> Reply {
 pub fn main(args: &WorkerArgs) -> ExitCode {
     // Engines may recurse deeply on the native stack; give them room.
     let args = args.clone();
-    let worker = std::thread::Builder::new().stack_size(256 << 20).spawn(move || match &args.program_spec {
-        Some(spec) => crate::program::worker_main(&args.engines, spec, args.cache_dir.clone()),
-        None => serve(&args),
-    });
+    let worker = std::thread::Builder::new().stack_size(256 << 20).spawn(move || serve(&args));
     match worker.map(|h| h.join()) {
         Ok(Ok(code)) => code,
         _ => ExitCode::from(3),
