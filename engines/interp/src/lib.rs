@@ -265,6 +265,20 @@ impl Instance for InterpInstance {
         self.data().table_values(&self.store.rt, export)
     }
 
+    /// Function indices (the CLI names them from the name section), the
+    /// innermost first; frames of another instance carry a mark.
+    fn last_backtrace(&mut self) -> Option<Vec<String>> {
+        // SAFETY: the store's `Vm` is alive and idle between calls.
+        let trace = unsafe { (*self.store.vm).last_backtrace() }.filter(|t| !t.is_empty())?;
+        let own = self.inst as *const InstanceData;
+        Some(
+            trace
+                .iter()
+                .map(|(i, f)| if *i == own { format!("func[{f}]") } else { format!("<other instance>!func[{f}]") })
+                .collect(),
+        )
+    }
+
     fn describe_func(&mut self, handle: u32) -> Option<FuncDesc> {
         self.data().describe_func(&self.store.rt, handle)
     }

@@ -2,6 +2,7 @@
 //! instantiate a module and call an export. WASI and the Sightglass
 //! `bench.start`/`bench.end` imports are there for every module.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -89,7 +90,7 @@ pub fn run(args: &RunArgs) -> CliResult {
     let iface = ModuleInterface::parse(&wasm).map_err(|e| e.to_string())?;
     let wasi = wasi_config(args)?;
     if args.invoke.is_none() && iface.export("_start").is_some() {
-        return run_command(engine.as_ref(), module.as_ref(), &iface, &wasi);
+        return run_command(engine.as_ref(), module.as_ref(), &wasm, &iface, &wasi);
     }
     if !args.args.is_empty() {
         return Err("program arguments (after --) need a WASI command: the module exports no '_start'".into());
@@ -143,7 +144,13 @@ pub fn run(args: &RunArgs) -> CliResult {
 
 /// Runs `_start` with the output passed through; the program's status is
 /// the process's (a trap exits 134, as an abort would).
-fn run_command(engine: &dyn Engine, module: &dyn Module, iface: &ModuleInterface, wasi: &WasiConfig) -> CliResult {
+fn run_command(
+    engine: &dyn Engine,
+    module: &dyn Module,
+    wasm: &[u8],
+    iface: &ModuleInterface,
+    wasi: &WasiConfig,
+) -> CliResult {
     let outcome = wasmlab_wasi::run_command(engine, module, iface, wasi).map_err(|e| e.to_string())?;
     if let Ended::Trapped { trap, detail } = &outcome.ended {
         eprintln!("error: wasm trap: {trap}");
@@ -152,13 +159,56 @@ fn run_command(engine: &dyn Engine, module: &dyn Module, iface: &ModuleInterface
         }
         if let Some(frames) = &outcome.backtrace {
             eprintln!("wasm backtrace:");
+            let names = function_names(wasm);
             for (i, f) in frames.iter().enumerate() {
-                eprintln!("  {i:>3}: {f}");
+                eprintln!("  {i:>3}: {}", name_frame(f, &names));
             }
         }
     }
     // Statuses beyond a byte are truncated the way the OS truncates them.
     Ok(ExitCode::from(outcome.ended.process_status() as u8))
+}
+
+/// The function names of the module's name section, else its export names
+/// (none when it is malformed: names are a courtesy).
+fn function_names(wasm: &[u8]) -> HashMap<u32, String> {
+    let mut names = HashMap::new();
+    let mut exports = Vec::new();
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        if let Ok(wasmparser::Payload::ExportSection(reader)) = &payload {
+            for e in reader.clone().into_iter().flatten() {
+                if e.kind == wasmparser::ExternalKind::Func {
+                    exports.push((e.index, e.name.to_string()));
+                }
+            }
+            continue;
+        }
+        let Ok(wasmparser::Payload::CustomSection(c)) = payload else { continue };
+        let wasmparser::KnownCustom::Name(reader) = c.as_known() else { continue };
+        for name in reader.into_iter().flatten() {
+            if let wasmparser::Name::Function(map) = name {
+                for naming in map.into_iter().flatten() {
+                    names.insert(naming.index, naming.name.to_string());
+                }
+            }
+        }
+    }
+    for (index, name) in exports {
+        names.entry(index).or_insert(name);
+    }
+    names
+}
+
+/// A frame line with `func[N]` replaced by the function's name, when the
+/// engine gave only the index.
+fn name_frame(frame: &str, names: &HashMap<u32, String>) -> String {
+    let Some(start) = frame.find("func[") else { return frame.to_string() };
+    let rest = &frame[start + 5..];
+    let Some(end) = rest.find(']') else { return frame.to_string() };
+    match rest[..end].parse::<u32>().ok().and_then(|i| names.get(&i)) {
+        Some(name) => format!("{}{name}{}", &frame[..start], &rest[end + 1..]),
+        None => frame.to_string(),
+    }
 }
 
 /// Parses a command-line argument as a value of type `ty`.
@@ -200,6 +250,18 @@ pub fn parse_arg(s: &str, ty: ValType) -> Result<Val, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn frames_are_named_from_the_name_section() {
+        let wasm = wat::parse_str("(module (func $first) (func $second) (func (export \"main\")))").unwrap();
+        let names = function_names(&wasm);
+        assert_eq!(name_frame("func[1]", &names), "second");
+        assert_eq!(name_frame("func[7] @ 0x10", &names), "func[7] @ 0x10");
+        assert_eq!(name_frame("<other instance>!func[0]", &names), "<other instance>!first");
+        assert_eq!(name_frame("boom @ 0xa0", &names), "boom @ 0xa0");
+        assert_eq!(name_frame("func[2]", &names), "main", "an export names a function without a name");
+        assert!(function_names(b"not wasm").is_empty());
+    }
 
     #[test]
     fn parses_typed_arguments() {

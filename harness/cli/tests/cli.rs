@@ -221,9 +221,14 @@ fn wasi_commands_run_with_arguments_environment_and_their_exit_status() {
     assert_eq!(out.status.code(), Some(134));
     let err = text(&out).1;
     assert!(err.contains("wasm trap: unreachable") && err.contains("explode"), "{err}");
+    // The interpreter's frames, named from the name section.
     let out = wasmlab(&["run", &file, "--engine", "interp", "--", "9"]);
     assert_eq!(out.status.code(), Some(134));
-    assert!(text(&out).1.contains("wasm trap: unreachable"));
+    let err = text(&out).1;
+    assert!(err.contains("wasm trap: unreachable"), "{err}");
+    let frames: Vec<&str> = err.lines().skip_while(|l| !l.starts_with("wasm backtrace")).skip(1).collect();
+    assert_eq!(frames.len(), 2, "{err}");
+    assert!(frames[0].ends_with(": explode") && frames[1].ends_with(": _start"), "{err}");
     // Bad options are named.
     let out = wasmlab(&["run", &file, "--env", "NOEQUALS"]);
     assert_eq!(out.status.code(), Some(2));

@@ -68,7 +68,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use wasmlab_contract::{Error, Trap, Val};
 use wasmlab_native::NativeFunc;
 use wasmlab_regir::{Func, Instr};
-use wasmlab_runtime::{ExecState, FuncRef, Osr, Store, Tiering, VmCtx, sig, trap_code};
+use wasmlab_runtime::{ExecState, FuncRef, InstanceData, Osr, Store, Tiering, VmCtx, sig, trap_code};
 
 use handlers::handler_for;
 use slots::Slots;
@@ -362,6 +362,10 @@ pub struct Vm {
     /// Converts values for host functions (function references are its
     /// pointers).
     store: Rc<Store>,
+    /// The interpreted frames of the last trap, innermost first: the
+    /// instance each ran in and its function index. Frames of native code
+    /// are not in it (a JIT's calls leave no interpreter frame).
+    backtrace: Option<Vec<(*const InstanceData, u32)>>,
 }
 
 /// The trap slot of the store's [`ExecState`] holds a trap.
@@ -440,7 +444,40 @@ unsafe fn trap_status(exec: *mut ExecState) -> u32 {
 impl Vm {
     /// Stacks for running code of `store`.
     pub fn new(store: Rc<Store>) -> Vm {
-        Vm { slots: None, frames: Vec::new(), exec: store.exec(), pending: None, store }
+        Vm { slots: None, frames: Vec::new(), exec: store.exec(), pending: None, store, backtrace: None }
+    }
+
+    /// The frames of the last trap ([`Vm::backtrace`]), innermost first.
+    pub fn last_backtrace(&self) -> Option<&[(*const InstanceData, u32)]> {
+        self.backtrace.as_deref()
+    }
+
+    /// Keeps the interpreted frames of a trap in `func` of `vmctx`: the
+    /// innermost run records them, the runs it unwinds keep that record.
+    ///
+    /// # Safety
+    /// `vmctx` and every frame's context are live contexts with interpreter
+    /// code, `func` one of its functions.
+    #[cold]
+    unsafe fn record_backtrace(&mut self, vmctx: *mut VmCtx, func: *const IFunc) {
+        if self.backtrace.is_some() {
+            return;
+        }
+        // With a JIT attached, frames of native code would be missing: an
+        // incomplete trace would mislead, so there is none.
+        let jit = |ctx: *mut VmCtx| unsafe { (*((*ctx).code as *const Code)).jit.load(Ordering::Relaxed) };
+        if jit(vmctx) || self.frames.iter().any(|f| jit(f.vmctx)) {
+            self.backtrace = Some(Vec::new());
+            return;
+        }
+        let at = |ctx: *mut VmCtx, f: *const IFunc| unsafe {
+            let code = &*((*ctx).code as *const Code);
+            let inst = (*ctx).instance;
+            (inst, (&(*inst).info).num_imported_funcs + code.index_of(f))
+        };
+        let mut trace = vec![at(vmctx, func)];
+        trace.extend(self.frames.iter().rev().map(|f| at(f.vmctx, f.func)));
+        self.backtrace = Some(trace);
     }
 
     /// Records `t` in the trap slot.
@@ -481,6 +518,7 @@ impl Vm {
     /// interpreter, and `args` must match its signature.
     pub unsafe fn invoke(vm: *mut Vm, f: *const FuncRef, args: &[u64]) -> Result<Vec<u64>, Error> {
         unsafe {
+            (*vm).backtrace = None;
             let nresults = sig::func_type((*f).sig).results.len();
             if (*vm).slots.is_none() {
                 (*vm).slots = Some(Slots::new()?);
@@ -694,7 +732,11 @@ impl Vm {
                 }
             };
             match flow {
-                Flow::Trap => Err(Trapped),
+                Flow::Trap => {
+                    let s = &*st;
+                    (*vm).record_backtrace(s.vmctx, s.func);
+                    Err(Trapped)
+                }
                 _ => Ok(()),
             }
         }
