@@ -362,10 +362,13 @@ pub struct Vm {
     /// Converts values for host functions (function references are its
     /// pointers).
     store: Rc<Store>,
-    /// The interpreted frames of the last trap, innermost first: the
-    /// instance each ran in and its function index. Frames of native code
-    /// are not in it (a JIT's calls leave no interpreter frame).
+    /// The interpreted frames of the trap unwinding now, innermost first:
+    /// the instance each ran in and its function index. Frames of native
+    /// code are not in it (a JIT's calls leave no interpreter frame).
+    /// Moved to `last_backtrace` when the outermost call fails, so it is
+    /// empty whenever a call starts (and a successful call touches neither).
     backtrace: Option<Vec<(*const InstanceData, u32)>>,
+    last_backtrace: Option<Vec<(*const InstanceData, u32)>>,
 }
 
 /// The trap slot of the store's [`ExecState`] holds a trap.
@@ -444,12 +447,20 @@ unsafe fn trap_status(exec: *mut ExecState) -> u32 {
 impl Vm {
     /// Stacks for running code of `store`.
     pub fn new(store: Rc<Store>) -> Vm {
-        Vm { slots: None, frames: Vec::new(), exec: store.exec(), pending: None, store, backtrace: None }
+        Vm {
+            slots: None,
+            frames: Vec::new(),
+            exec: store.exec(),
+            pending: None,
+            store,
+            backtrace: None,
+            last_backtrace: None,
+        }
     }
 
-    /// The frames of the last trap ([`Vm::backtrace`]), innermost first.
+    /// The frames of the last call that trapped, innermost first.
     pub fn last_backtrace(&self) -> Option<&[(*const InstanceData, u32)]> {
-        self.backtrace.as_deref()
+        self.last_backtrace.as_deref()
     }
 
     /// Keeps the interpreted frames of a trap in `func` of `vmctx`: the
@@ -518,7 +529,6 @@ impl Vm {
     /// interpreter, and `args` must match its signature.
     pub unsafe fn invoke(vm: *mut Vm, f: *const FuncRef, args: &[u64]) -> Result<Vec<u64>, Error> {
         unsafe {
-            (*vm).backtrace = None;
             let nresults = sig::func_type((*f).sig).results.len();
             if (*vm).slots.is_none() {
                 (*vm).slots = Some(Slots::new()?);
@@ -539,6 +549,9 @@ impl Vm {
             exec.depth = depth;
             exec.stack_limit = 0;
             exec.host = std::ptr::null_mut();
+            if r.is_err() || (*vm).pending.is_some() {
+                (*vm).last_backtrace = (*vm).backtrace.take();
+            }
             match ((*vm).pending.take(), r) {
                 (Some(p), _) => {
                     exec.trap = 0;
