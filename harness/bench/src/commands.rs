@@ -75,7 +75,7 @@ impl CommandProgram {
             ("benchmark", Some(dir)) => dir.to_string_lossy().into_owned(),
             _ => stem,
         };
-        let argv0 = path.file_name().map_or("main.wasm".into(), |n| n.to_string_lossy().into_owned());
+        let argv0 = wasmlab_wasi::argv0(path);
         Ok(CommandProgram {
             name,
             path: path.to_path_buf(),
@@ -96,9 +96,8 @@ impl CommandProgram {
         let expected = dir.join(EXPECTED_FILE);
         let expected_stdout = std::fs::read(&expected)
             .map_err(|e| BenchError::new(format!("cannot read {}: {e}", expected.display())))?;
-        let name = dir.file_name().map_or("program".into(), |n| n.to_string_lossy().into_owned());
         Ok(CommandProgram {
-            name: format!("{PREFIX}{name}"),
+            name: corpus_name(dir),
             path,
             wasm,
             iface,
@@ -144,29 +143,33 @@ fn interface(path: &Path, wasm: &[u8]) -> Result<ModuleInterface, BenchError> {
 /// The program corpus: every directory of `dir` holding a `benchmark.wasm`,
 /// in name order; `only` keeps those named (with the `wasi-` prefix).
 pub fn load_corpus(dir: &Path, only: &[String]) -> Result<Vec<CommandProgram>, BenchError> {
-    let entries = std::fs::read_dir(dir).map_err(|e| BenchError::new(format!("cannot read {}: {e}", dir.display())))?;
-    let mut dirs: Vec<PathBuf> =
-        entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.join(MODULE_FILE).is_file()).collect();
-    dirs.sort();
+    let dirs = program_dirs(dir).map_err(|e| BenchError::new(format!("cannot read {}: {e}", dir.display())))?;
     dirs.into_iter()
-        .filter(|d| {
-            let name = format!("{PREFIX}{}", d.file_name().unwrap_or_default().to_string_lossy());
-            only.is_empty() || only.contains(&name)
-        })
+        .filter(|d| only.is_empty() || only.contains(&corpus_name(d)))
         .map(|d| CommandProgram::from_corpus_dir(&d))
         .collect()
 }
 
+/// The program directories of `dir` (those holding a `benchmark.wasm`), in
+/// name order.
+pub fn program_dirs(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.join(MODULE_FILE).is_file())
+        .collect();
+    dirs.sort();
+    Ok(dirs)
+}
+
+/// A corpus program's name: its directory's, with the prefix.
+fn corpus_name(dir: &Path) -> String {
+    format!("{PREFIX}{}", dir.file_name().unwrap_or_default().to_string_lossy())
+}
+
 /// The names of the program corpus in `dir` (without loading it).
 pub fn corpus_names(dir: &Path) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
-    let mut names: Vec<String> = entries
-        .filter_map(|e| e.ok())
-        .filter(|e| e.path().join(MODULE_FILE).is_file())
-        .map(|e| format!("{PREFIX}{}", e.file_name().to_string_lossy()))
-        .collect();
-    names.sort();
-    names
+    program_dirs(dir).unwrap_or_default().iter().map(|d| corpus_name(d)).collect()
 }
 
 /// Finds `corpora/programs` like [`crate::corpus::locate`] finds the
@@ -195,13 +198,10 @@ pub fn stdout_checksum(stdout: &[u8]) -> i64 {
 
 /// How a run differs from what was expected, for a person.
 pub fn mismatch(got: &Outcome, want: &Expected) -> Option<String> {
-    let status = match &got.ended {
-        Ended::Exited(c) => *c,
-        Ended::Trapped { trap, detail } => {
-            let why = detail.as_deref().map(|d| format!(" (in WASI {d})")).unwrap_or_default();
-            return Some(format!("trapped: {trap}{why}"));
-        }
-    };
+    if let Some(trap) = got.ended.trap_text() {
+        return Some(format!("trapped: {trap}"));
+    }
+    let status = got.ended.process_status();
     if status != want.status {
         let stderr = String::from_utf8_lossy(&got.stderr);
         return Some(format!("exit status {status}, expected {}: {}", want.status, stderr.trim()));
@@ -236,9 +236,8 @@ fn run_once(engine: &dyn Engine, module: &dyn Module, program: &CommandProgram) 
 /// is expected yet (the first engine's first run defines it).
 fn verify(outcome: Result<Outcome, Error>, expected: &mut Option<Expected>) -> Result<Outcome, (Status, String)> {
     let outcome = outcome.map_err(|e| (status_of(&e), format!("run: {e}")))?;
-    if let Ended::Trapped { trap, detail } = &outcome.ended {
-        let why = detail.as_deref().map(|d| format!(" (in WASI {d})")).unwrap_or_default();
-        return Err((Status::Error, format!("trapped: {trap}{why}")));
+    if let Some(trap) = outcome.ended.trap_text() {
+        return Err((Status::Error, format!("trapped: {trap}")));
     }
     let want = expected
         .get_or_insert_with(|| Expected { status: outcome.ended.process_status(), stdout: outcome.stdout.clone() });

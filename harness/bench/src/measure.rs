@@ -592,26 +592,14 @@ fn measure_child(
     corpus: &Path,
     cache: &Path,
 ) -> Result<MemoryUse, String> {
-    let child = Command::new(exe)
-        .arg(CHILD_SUBCOMMAND)
+    let mut cmd = Command::new(exe);
+    cmd.arg(CHILD_SUBCOMMAND)
         .args(["--engine", engine, "--program", program, "--arg", &arg.to_string()])
         .arg("--corpus")
         .arg(corpus)
         .arg("--cache-dir")
-        .arg(cache)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot run {}: {e}", exe.display()))?;
-    let out = wait_with_limit(child, HANG_LIMIT)?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        return Err(format!("child exited with {}: {}", out.status, stderr.trim()));
-    }
-    let report: ChildReport =
-        serde_json::from_str(stdout.trim()).map_err(|e| format!("unreadable child report `{}`: {e}", stdout.trim()))?;
-    Ok(MemoryUse { peak_rss_bytes: report.peak_rss_bytes, base_rss_bytes: report.base_rss_bytes })
+        .arg(cache);
+    child_report(exe, cmd)
 }
 
 /// Runs `exe bench-child --command` for one engine and command.
@@ -627,6 +615,11 @@ fn measure_command_child(
         cmd.arg("--dir").arg(format!("{}::{}", p.host.display(), p.guest));
     }
     cmd.arg("--cache-dir").arg(cache).arg("--").args(&program.args[1..]);
+    child_report(exe, cmd)
+}
+
+/// Runs a `bench-child` command (a hang is killed) and reads its one-line report.
+fn child_report(exe: &Path, mut cmd: Command) -> Result<MemoryUse, String> {
     let child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

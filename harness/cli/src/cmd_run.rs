@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 use wasmlab_contract::{Engine, EngineConfig, Error, ExternKind, Imports, Module, ModuleInterface, Trap, Val, ValType};
-use wasmlab_wasi::{BenchRegion, Ended, Output, Preopen, Wasi, WasiConfig};
+use wasmlab_wasi::{BenchRegion, Ended, Output, Preopen, Wasi, WasiConfig, argv0, parse_env_var};
 
 use crate::CliResult;
 
@@ -43,15 +43,8 @@ pub struct RunArgs {
 
 /// The WASI configuration `wasmlab run` arguments describe.
 pub fn wasi_config(args: &RunArgs) -> Result<WasiConfig, String> {
-    let env = args
-        .env
-        .iter()
-        .map(|kv| match kv.split_once('=') {
-            Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
-            _ => Err(format!("--env '{kv}': expected K=V")),
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let name = args.file.file_name().map_or("main.wasm".into(), |n| n.to_string_lossy().into_owned());
+    let env = args.env.iter().map(|kv| parse_env_var(kv)).collect::<Result<Vec<_>, _>>().map_err(|e| e.to_string())?;
+    let name = argv0(&args.file);
     Ok(WasiConfig {
         args: std::iter::once(name).chain(args.args.iter().cloned()).collect(),
         env,

@@ -108,17 +108,12 @@ pub fn run(args: &LabArgs) -> CliResult {
 /// `wasmlab diff --program` for every program directory of `dir` (its
 /// `benchmark.wasm`, the directory preopened as `.`). False when one differs.
 fn program_diffs(dir: &Path, findings: &Path) -> Result<bool, String> {
-    let mut programs: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| format!("{}: {e}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.join("benchmark.wasm").is_file())
-        .collect();
-    programs.sort();
+    let programs = wasmlab_bench::commands::program_dirs(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let mut ok = true;
     for p in programs {
         let status = Command::new(std::env::current_exe().map_err(|e| e.to_string())?)
             .args(["diff", "--engines", "all", "--program"])
-            .arg(p.join("benchmark.wasm"))
+            .arg(p.join(wasmlab_bench::commands::MODULE_FILE))
             .arg("--dir")
             .arg(format!("{}::.", p.display()))
             .arg("--out")

@@ -241,15 +241,8 @@ fn run_program_diff(
     if crate::engines::test_engines_enabled() {
         worker.env.push((crate::engines::TEST_ENGINES_ENV.into(), "1".into()));
     }
-    let env = args
-        .env
-        .iter()
-        .map(|kv| match kv.split_once('=') {
-            Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
-            _ => Err(Error::Usage(format!("--env '{kv}': expected K=V"))),
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let argv0 = program.file_name().map_or("main.wasm".into(), |n| n.to_string_lossy().into_owned());
+    let env = args.env.iter().map(|kv| wasmlab_wasi::parse_env_var(kv)).collect::<Result<Vec<_>, _>>()?;
+    let argv0 = wasmlab_wasi::argv0(program);
     let spec = crate::program::ProgramSpec {
         module: program.to_path_buf(),
         args: std::iter::once(argv0).chain(args.args.iter().cloned()).collect(),

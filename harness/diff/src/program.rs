@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use wasmlab_contract::{EngineConfig, Error, ModuleInterface};
-use wasmlab_wasi::{Ended, Output, Preopen, WasiConfig};
+use wasmlab_wasi::{Output, Preopen, WasiConfig};
 
 use crate::worker::{WorkerCommand, hex};
 use crate::{engines, testing};
@@ -135,12 +135,7 @@ pub fn run(
     timeout: Duration,
     out: &Path,
 ) -> Result<ProgramReport, Error> {
-    let wasm = std::fs::read(&spec.module).map_err(|e| Error::Usage(format!("{}: {e}", spec.module.display())))?;
-    let wasm = if wasm.starts_with(b"\0asm") {
-        wasm
-    } else {
-        wat::parse_bytes(&wasm).map_err(|e| Error::Usage(format!("{}: {e}", spec.module.display())))?.into_owned()
-    };
+    let wasm = read_module(&spec.module)?;
     let iface = ModuleInterface::parse(&wasm).map_err(|e| Error::Usage(format!("{}: {e}", spec.module.display())))?;
     wasmlab_wasi::check_command(&iface)?;
     for (host, _) in &spec.dirs {
@@ -190,17 +185,33 @@ pub fn run(
     Ok(report)
 }
 
+/// A `.wasm` or `.wat` file's module bytes.
+fn read_module(path: &Path) -> Result<Vec<u8>, Error> {
+    let bytes = std::fs::read(path).map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?;
+    if bytes.starts_with(b"\0asm") {
+        return Ok(bytes);
+    }
+    Ok(wat::parse_bytes(&bytes).map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?.into_owned())
+}
+
+impl RunRecord {
+    /// A run that produced nothing but `status`.
+    fn failed(engine: &str, status: Status) -> RunRecord {
+        RunRecord {
+            engine: engine.to_string(),
+            status,
+            stdout: Vec::new(),
+            stderr: Vec::new(),
+            files: BTreeMap::new(),
+            calls: Vec::new(),
+            millis: 0,
+        }
+    }
+}
+
 /// Spawns the worker for one engine and reads its record.
 fn run_worker(worker: &WorkerCommand, engine: &str, spec: &Path, cache: &Path, timeout: Duration) -> RunRecord {
-    let blank = |status| RunRecord {
-        engine: engine.to_string(),
-        status,
-        stdout: Vec::new(),
-        stderr: Vec::new(),
-        files: BTreeMap::new(),
-        calls: Vec::new(),
-        millis: 0,
-    };
+    let blank = |status| RunRecord::failed(engine, status);
     let mut c = Command::new(&worker.program);
     c.args(&worker.args).arg("--engines").arg(engine).arg("--cache-dir").arg(cache).arg("--program-spec").arg(spec);
     for (k, v) in &worker.env {
@@ -417,15 +428,7 @@ pub fn worker_main(engine: &str, spec_file: &Path, cache_dir: Option<PathBuf>) -
     };
     let record = match result {
         Ok(r) => r,
-        Err(e) => RunRecord {
-            engine: engine.clone(),
-            status: Status::Error(e.to_string()),
-            stdout: Vec::new(),
-            stderr: Vec::new(),
-            files: BTreeMap::new(),
-            calls: Vec::new(),
-            millis: 0,
-        },
+        Err(e) => RunRecord::failed(&engine, Status::Error(e.to_string())),
     };
     println!("{}", serde_json::to_string(&record).expect("serialisable"));
     std::process::ExitCode::SUCCESS
@@ -435,12 +438,7 @@ fn worker_run(engine: &str, spec_file: &Path, cache_dir: Option<PathBuf>) -> Res
     let text = std::fs::read(spec_file).map_err(|e| Error::Usage(format!("{}: {e}", spec_file.display())))?;
     let spec: ProgramSpec =
         serde_json::from_slice(&text).map_err(|e| Error::Usage(format!("{}: {e}", spec_file.display())))?;
-    let bytes = std::fs::read(&spec.module).map_err(|e| Error::Usage(format!("{}: {e}", spec.module.display())))?;
-    let wasm = if bytes.starts_with(b"\0asm") {
-        bytes
-    } else {
-        wat::parse_bytes(&bytes).map_err(|e| Error::Usage(e.to_string()))?.into_owned()
-    };
+    let wasm = read_module(&spec.module)?;
     let iface = ModuleInterface::parse(&wasm)?;
     let config = EngineConfig { cache_dir, ..engines::campaign_config(None) };
     let e = engines::create(engine, &config)?;
@@ -456,10 +454,9 @@ fn worker_run(engine: &str, spec_file: &Path, cache_dir: Option<PathBuf>) -> Res
         fault: testing::wasi_fault(engine),
     };
     let outcome = wasmlab_wasi::run_command(e.as_ref(), module.as_ref(), &iface, &wasi)?;
-    let status = match outcome.ended {
-        Ended::Exited(c) => Status::Exited(c),
-        Ended::Trapped { trap, detail: Some(d) } => Status::Trapped(format!("{trap} (in WASI {d})")),
-        Ended::Trapped { trap, detail: None } => Status::Trapped(trap.to_string()),
+    let status = match outcome.ended.trap_text() {
+        Some(trap) => Status::Trapped(trap),
+        None => Status::Exited(outcome.ended.process_status()),
     };
     Ok(RunRecord {
         engine: engine.to_string(),

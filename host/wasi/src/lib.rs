@@ -45,6 +45,19 @@ impl Preopen {
     }
 }
 
+/// `K=V`, as `--env` takes it: the key must not be empty.
+pub fn parse_env_var(spec: &str) -> Result<(String, String), Error> {
+    match spec.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(Error::Usage(format!("--env '{spec}': expected K=V"))),
+    }
+}
+
+/// The `argv[0]` a program run from `module` sees: the file's name.
+pub fn argv0(module: &std::path::Path) -> String {
+    module.file_name().map_or("main.wasm".into(), |n| n.to_string_lossy().into_owned())
+}
+
 /// Where a program's standard output (or error) goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Output {

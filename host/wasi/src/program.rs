@@ -18,6 +18,15 @@ pub enum Ended {
 }
 
 impl Ended {
+    /// A trap as one line: the trap, and the failing WASI call if any.
+    pub fn trap_text(&self) -> Option<String> {
+        match self {
+            Ended::Exited(_) => None,
+            Ended::Trapped { trap, detail: Some(d) } => Some(format!("{trap} (in WASI {d})")),
+            Ended::Trapped { trap, detail: None } => Some(trap.to_string()),
+        }
+    }
+
     /// The status a process running the program exits with: its own, or
     /// 128 + SIGABRT's number for a trap, as shells show an abort.
     pub fn process_status(&self) -> i32 {

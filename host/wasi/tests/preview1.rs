@@ -339,6 +339,9 @@ fn a_preopen_that_is_not_a_directory_is_a_clear_error() {
     assert_eq!(Preopen::parse("a::b"), Preopen { host: "a".into(), guest: "b".into() });
     assert_eq!(Preopen::parse("a"), Preopen { host: "a".into(), guest: "a".into() });
     assert!(Wasi::new(&WasiConfig { env: vec![("A=B".into(), "c".into())], ..WasiConfig::default() }).is_err());
+    assert_eq!(wasmlab_wasi::parse_env_var("K=v=1"), Ok(("K".into(), "v=1".into())));
+    assert!(wasmlab_wasi::parse_env_var("=v").unwrap_err().to_string().contains("expected K=V"));
+    assert!(wasmlab_wasi::parse_env_var("K").is_err());
 }
 
 /// Writes an iovec `{buf, len}` at `at`.
